@@ -1,0 +1,25 @@
+# underhood: every figure of "Under the hood" (EE-559, lecture 8), regenerated.
+# Table of contents: one rules/*.smk per figure family. Targets: figures/<tier>/<id>.png
+
+from snakemake.utils import min_version
+
+min_version("9.0")
+
+
+configfile: "config.yaml"
+
+
+report: "report/workflow.rst"
+
+
+include: "rules/common.smk"
+include: "rules/assets.smk"
+include: "rules/zoo.smk"
+include: "rules/parameters.smk"
+include: "rules/architecture.smk"
+
+
+rule all:
+    input:
+        all_figures(config["tier"]),
+    default_target: True

@@ -1,0 +1,179 @@
+"""The model zoo. Layers are named as torchvision names them (`features.0`, `layer3.1`, ...).
+
+Embedded tier: small nets of the lecture's families, trained by the pipeline on embedded data.
+  lenet          LeNet in the lecture's shape: conv 1->32 5x5, conv 32->64 5x5, two linear layers
+  alexnet_small  AlexNet-like: conv 3->64 7x7 stride 2, conv 64->192 5x5, three 3x3 convs
+  vgg_small      VGG-like: 13 3x3 convs (with batch norm) in blocks 2-2-3-3-3, so "conv 4, 7, 10, 13" exist
+  resnet_small   ResNet-like: a 3x3 stem and three stages of basic residual blocks
+Lecture tier: torchvision's alexnet, vgg16, vgg19, resnet152 with ImageNet weights (downloaded).
+
+A checkpoint is a dict of plain types and tensors (loadable with weights_only=True):
+  {arch, kwargs, state_dict, classes, mean, std, input_size, metrics}
+"""
+import torch
+from torch import nn
+
+IMAGENET_MEAN, IMAGENET_STD = (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)
+
+
+class LeNet(nn.Module):
+    def __init__(self, num_classes=10, in_channels=1):
+        super().__init__()
+        self.features = nn.Sequential(
+            nn.Conv2d(in_channels, 32, kernel_size=5), nn.ReLU(inplace=True), nn.MaxPool2d(2),  # 0 1 2
+            nn.Conv2d(32, 64, kernel_size=5), nn.ReLU(inplace=True), nn.MaxPool2d(2),           # 3 4 5
+        )
+        self.classifier = nn.Sequential(
+            nn.Flatten(), nn.Linear(64 * 4 * 4, 200), nn.ReLU(inplace=True), nn.Linear(200, num_classes))
+
+    def forward(self, x):
+        return self.classifier(self.features(x))
+
+
+class AlexNetSmall(nn.Module):
+    """AlexNet's five convs and three linear layers, narrowed for 64x64 inputs."""
+
+    def __init__(self, num_classes=10, in_channels=3):
+        super().__init__()
+        self.features = nn.Sequential(
+            nn.Conv2d(in_channels, 64, kernel_size=7, stride=2, padding=3), nn.ReLU(inplace=True),  # 0 1
+            nn.MaxPool2d(kernel_size=3, stride=2),                                                  # 2
+            nn.Conv2d(64, 192, kernel_size=5, padding=2), nn.ReLU(inplace=True),                    # 3 4
+            nn.MaxPool2d(kernel_size=3, stride=2),                                                  # 5
+            nn.Conv2d(192, 128, kernel_size=3, padding=1), nn.ReLU(inplace=True),                   # 6 7
+            nn.Conv2d(128, 128, kernel_size=3, padding=1), nn.ReLU(inplace=True),                   # 8 9
+            nn.Conv2d(128, 128, kernel_size=3, padding=1), nn.ReLU(inplace=True),                   # 10 11
+            nn.MaxPool2d(kernel_size=3, stride=2),                                                  # 12
+        )
+        self.avgpool = nn.AdaptiveAvgPool2d((3, 3))
+        self.classifier = nn.Sequential(
+            nn.Dropout(0.3), nn.Linear(128 * 9, 256), nn.ReLU(inplace=True),
+            nn.Dropout(0.3), nn.Linear(256, 256), nn.ReLU(inplace=True), nn.Linear(256, num_classes))
+
+    def forward(self, x):
+        return self.classifier(torch.flatten(self.avgpool(self.features(x)), 1))
+
+
+class VGGSmall(nn.Module):
+    """VGG16's 13 3x3 convs in blocks 2-2-3-3-3 with max pooling between blocks (as vgg16_bn)."""
+
+    def __init__(self, num_classes=10, in_channels=3, widths=(16, 32, 64, 128, 128), blocks=(2, 2, 3, 3, 3)):
+        super().__init__()
+        layers, c = [], in_channels
+        for w, n in zip(widths, blocks):
+            for _ in range(n):
+                layers += [nn.Conv2d(c, w, kernel_size=3, padding=1), nn.BatchNorm2d(w), nn.ReLU(inplace=True)]
+                c = w
+            layers.append(nn.MaxPool2d(2))
+        self.features = nn.Sequential(*layers)
+        self.avgpool = nn.AdaptiveAvgPool2d((1, 1))
+        self.classifier = nn.Sequential(nn.Flatten(), nn.Linear(c, 128), nn.ReLU(inplace=True),
+                                        nn.Dropout(0.3), nn.Linear(128, num_classes))
+
+    def forward(self, x):
+        return self.classifier(self.avgpool(self.features(x)))
+
+
+class BasicBlock(nn.Module):
+    def __init__(self, cin, cout, stride=1):
+        super().__init__()
+        self.conv1 = nn.Conv2d(cin, cout, 3, stride, 1, bias=False)
+        self.bn1 = nn.BatchNorm2d(cout)
+        self.relu = nn.ReLU(inplace=True)
+        self.conv2 = nn.Conv2d(cout, cout, 3, 1, 1, bias=False)
+        self.bn2 = nn.BatchNorm2d(cout)
+        self.downsample = None
+        if stride != 1 or cin != cout:
+            self.downsample = nn.Sequential(nn.Conv2d(cin, cout, 1, stride, bias=False), nn.BatchNorm2d(cout))
+
+    def forward(self, x):
+        identity = x if self.downsample is None else self.downsample(x)
+        y = self.relu(self.bn1(self.conv1(x)))
+        return self.relu(self.bn2(self.conv2(y)) + identity)
+
+
+class ResNetSmall(nn.Module):
+    """torchvision's ResNet layout (conv1, bn1, relu, layer1..3, avgpool, fc) at small widths."""
+
+    def __init__(self, num_classes=10, in_channels=3, widths=(16, 32, 64), blocks=(1, 1, 1), pool=True):
+        super().__init__()
+        self.conv1 = nn.Conv2d(in_channels, widths[0], 3, 1 if not pool else 2, 1, bias=False)
+        self.bn1 = nn.BatchNorm2d(widths[0])
+        self.relu = nn.ReLU(inplace=True)
+        c, stages = widths[0], []
+        for i, (w, n) in enumerate(zip(widths, blocks)):
+            stage = [BasicBlock(c, w, 1 if i == 0 else 2)] + [BasicBlock(w, w) for _ in range(n - 1)]
+            stages.append(nn.Sequential(*stage))
+            c = w
+        for i, s in enumerate(stages):
+            setattr(self, f"layer{i + 1}", s)
+        self.nb_stages = len(stages)
+        self.avgpool = nn.AdaptiveAvgPool2d((1, 1))
+        self.fc = nn.Linear(c, num_classes)
+
+    def forward(self, x):
+        x = self.relu(self.bn1(self.conv1(x)))
+        for i in range(self.nb_stages):
+            x = getattr(self, f"layer{i + 1}")(x)
+        return self.fc(torch.flatten(self.avgpool(x), 1))
+
+
+def _torchvision(name):
+    def build(num_classes=1000, in_channels=3):
+        import torchvision
+
+        return getattr(torchvision.models, name)(weights=None, num_classes=num_classes)
+    return build
+
+
+ARCHS = {
+    "lenet": LeNet, "alexnet_small": AlexNetSmall, "vgg_small": VGGSmall, "resnet_small": ResNetSmall,
+    "alexnet": _torchvision("alexnet"), "vgg16": _torchvision("vgg16"), "vgg19": _torchvision("vgg19"),
+    "resnet152": _torchvision("resnet152"),
+}
+
+
+def build(arch, **kwargs):
+    if arch not in ARCHS:
+        raise ValueError(f"unknown architecture {arch!r}; known: {', '.join(ARCHS)}")
+    return ARCHS[arch](**kwargs)
+
+
+def imagenet_classes():
+    import torchvision
+
+    return list(torchvision.models.AlexNet_Weights.IMAGENET1K_V1.meta["categories"])
+
+
+def checkpoint(model, arch, kwargs, classes, mean, std, input_size, metrics=None):
+    return dict(arch=arch, kwargs=kwargs, state_dict={k: v.detach().cpu() for k, v in model.state_dict().items()},
+                classes=list(classes), mean=list(mean), std=list(std), input_size=list(input_size),
+                metrics=metrics or {})
+
+
+def load(path, arch=None, device="cpu"):
+    """A model ready for evaluation and its info dict (classes, mean, std, input_size).
+
+    `path` is a checkpoint written by the pipeline, or (with `arch`) a torchvision state dict."""
+    from .io import load_torch
+
+    ck = load_torch(path)
+    if "state_dict" not in ck:  # a raw torchvision ImageNet state dict
+        if arch is None:
+            raise ValueError(f"{path}: a bare state dict; say which architecture it is")
+        ck = dict(arch=arch, kwargs={}, state_dict=ck, classes=imagenet_classes(), mean=list(IMAGENET_MEAN),
+                  std=list(IMAGENET_STD), input_size=[3, 224, 224], metrics={})
+    model = build(ck["arch"], **ck["kwargs"])
+    model.load_state_dict(ck["state_dict"])
+    model.eval().to(device)
+    info = {k: v for k, v in ck.items() if k != "state_dict"}
+    return model, info
+
+
+def layer(model, name):
+    """The submodule called `name` (torchvision's naming); an unknown name lists the valid ones."""
+    modules = dict(model.named_modules())
+    if name not in modules or name == "":
+        valid = [n for n, m in modules.items() if n and not isinstance(m, nn.Sequential)]
+        raise ValueError(f"unknown layer {name!r}; valid layers: {', '.join(valid)}")
+    return modules[name]
