@@ -17,6 +17,7 @@ include: "rules/assets.smk"
 include: "rules/zoo.smk"
 include: "rules/parameters.smk"
 include: "rules/architecture.smk"
+include: "rules/dynamics.smk"
 
 
 rule all:

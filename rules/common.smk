@@ -11,7 +11,7 @@ validate(config, "../schemas/config.schema.yaml")
 
 CACHE = config["cache_dir"]
 FIGURES = config["figures_dir"]
-PY = "python"
+PY = sys.executable  # the interpreter that runs Snakemake (the venv), also in cluster jobs
 SCRIPTS = f"{workflow.basedir}/scripts"
 FIGURE_IDS = {}  # id -> family (report category); each rules/*.smk adds its own
 

@@ -45,7 +45,7 @@ def save_figure(fig, path, dpi=100):
     import matplotlib.pyplot as plt
 
     with atomic_path(path) as tmp:
-        fig.savefig(tmp, dpi=dpi, format="png", metadata={"Software": None})
+        fig.savefig(tmp, dpi=dpi, format="png", metadata={"Software": None}, bbox_inches="tight", pad_inches=0.1)
     plt.close(fig)
 
 

@@ -1,0 +1,35 @@
+# F. Architecture: dilated convolutions.
+
+register("Architecture", "dilation-sizes", "dilation-diagram")
+
+
+rule dilation_sizes:
+    output:
+        png=report(
+            f"{FIGURES}/{{tier}}/dilation-sizes.png",
+            caption="../report/captions/dilation-sizes.rst",
+            category="Architecture",
+        ),
+        csv=f"{FIGURES}/{{tier}}/dilation-sizes.csv",
+    log:
+        "logs/{tier}/figures/dilation-sizes.log",
+    params:
+        sizes=" ".join(f"{h}x{w}" for h, w in config["figures"]["dilation"]["input_sizes"]),
+        kernels=config["figures"]["dilation"]["kernel_sizes"],
+        dilations=config["figures"]["dilation"]["dilations"],
+    shell:
+        "{PY} {SCRIPTS}/dilation.py sizes --input-sizes {params.sizes} --kernel-sizes {params.kernels}"
+        " --dilations {params.dilations} --csv {output.csv} --png {output.png} > {log} 2>&1"
+
+
+rule dilation_diagram:
+    output:
+        report(
+            f"{FIGURES}/{{tier}}/dilation-diagram.png",
+            caption="../report/captions/dilation-diagram.rst",
+            category="Architecture",
+        ),
+    log:
+        "logs/{tier}/figures/dilation-diagram.log",
+    shell:
+        "{PY} {SCRIPTS}/dilation.py diagram --png {output} > {log} 2>&1"

@@ -1,0 +1,64 @@
+# A. Parameters as pictures: the toy MLP's lines and convolution filters.
+
+FILTER_FIGURES = {
+    # id: (lecture model, config key, rgb, title)
+    "lenet-conv1-filters": ("lenet", "lenet_conv1", False, "LeNet's first convolutional layer (1 -> 32), all filters"),
+    "lenet-conv2-filters": ("lenet", "lenet_conv2", False, "LeNet's second convolutional layer (32 -> 64), first 32 filters out of 64"),
+    "alexnet-conv1-filters": ("alexnet", "alexnet_conv1", False, "AlexNet's first convolutional layer (3 -> 64), first 20 filters out of 64"),
+    "alexnet-conv1-filters-rgb": ("alexnet", "alexnet_conv1", True, "AlexNet's first convolutional layer (3 -> 64), first 20 filters, as RGB images"),
+    "alexnet-conv2-filters": ("alexnet", "alexnet_conv2", False, "AlexNet's second convolutional layer (64 -> 192): first 15 channels of the first 20 filters"),
+}
+
+register("Parameters as pictures", "toy-hidden-lines", *FILTER_FIGURES)
+
+
+rule toy_hidden_lines:
+    output:
+        report(
+            f"{FIGURES}/{{tier}}/toy-hidden-lines.png",
+            caption="../report/captions/toy-hidden-lines.rst",
+            category="Parameters as pictures",
+        ),
+    log:
+        "logs/{tier}/figures/toy-hidden-lines.log",
+    params:
+        p=config["figures"]["toy_hidden_lines"],
+    shell:
+        "{PY} {SCRIPTS}/toy_hidden_lines.py {output} --nb-hidden {params.p[nb_hidden]}"
+        " --nb-samples {params.p[nb_samples]} --steps {params.p[steps]} --lr {params.p[lr]}"
+        " --seed {config[seed]} > {log} 2>&1"
+
+
+def filter_args(wildcards):
+    model, key, rgb, title = FILTER_FIGURES[wildcards.fid]
+    f = config["figures"]["filters"][key]
+    args = f"--layer {f['layer']} --scale {config['figures']['filters']['scale']}"
+    if "nb_filters" in f:
+        args += f" --nb-filters {f['nb_filters']}"
+    if "nb_channels" in f:
+        args += f" --nb-channels {f['nb_channels']}"
+    if rgb:
+        args += " --rgb"
+    if "pretrained" in zoo_entry(wildcards.tier, model):
+        args += f" --arch {model_arch(wildcards.tier, model)}"
+    return args
+
+
+rule filters:
+    input:
+        lambda w: model_file(w.tier, FILTER_FIGURES[w.fid][0]),
+    output:
+        report(
+            f"{FIGURES}/{{tier}}/{{fid}}.png",
+            caption="../report/captions/filters.rst",
+            category="Parameters as pictures",
+        ),
+    log:
+        "logs/{tier}/figures/{fid}.log",
+    wildcard_constraints:
+        fid="|".join(FILTER_FIGURES),
+    params:
+        args=filter_args,
+        title=lambda w: FILTER_FIGURES[w.fid][3],
+    shell:
+        "{PY} {SCRIPTS}/filters.py --model {input} {params.args} --title {params.title:q} {output} > {log} 2>&1"

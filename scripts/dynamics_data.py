@@ -1,0 +1,24 @@
+"""The 2d dynamics data set (Fleuret, 2016): rectangles pulled at a grasp point, simulated with
+pymunk; (start, grasp) -> end images, cached as uint8 tensors."""
+import argparse
+
+from underhood import dynamics, io
+
+p = argparse.ArgumentParser(description=__doc__)
+p.add_argument("output")
+p.add_argument("--size", type=int, default=64)
+p.add_argument("--n-rects", type=int, default=3)
+p.add_argument("--n-train", type=int, default=6000)
+p.add_argument("--n-test", type=int, default=500)
+p.add_argument("--pull-angle", type=float, default=0.0, help="degrees, 0 = right, 90 = up")
+p.add_argument("--pull-accel", type=float, default=120.0, help="force / mass, field units (1/100 of the side) per s^2")
+p.add_argument("--pull-duration", type=float, default=0.4, help="seconds")
+p.add_argument("--seed", type=int, default=0)
+a = p.parse_args()
+
+d = dynamics.dataset(a.n_train, a.n_test, seed=a.seed, log=print, size=a.size, n_rects=a.n_rects,
+                     pull_angle=a.pull_angle, pull_accel=a.pull_accel, pull_duration=a.pull_duration)
+io.save_torch(d, a.output)
+still = ((d["test_x"][:, :1].float() - d["test_y"].float()) / 255).pow(2).mean().item()
+print(f"dynamics: {a.n_train} train, {a.n_test} test scenes of {a.n_rects} rectangles, images {a.size}x{a.size};"
+      f" 'nothing moves' test MSE {still:.5f}; rectangles touched by another: {d['train_touched'].float().mean().item():.2f}")

@@ -1,0 +1,34 @@
+"""dynamics-activations and dynamics-scenes: test scenes through the trained 2d dynamics net, its
+predictions, and the activation maps of a few channels (seeded random pick) at several depths."""
+import argparse
+
+from underhood import dynamics, io
+from underhood import plot  # noqa: F401  (matplotlib backend and style shared by the figures)
+
+p = argparse.ArgumentParser(description=__doc__)
+p.add_argument("--data", required=True)
+p.add_argument("--model", required=True)
+p.add_argument("--activations", required=True, help="output PNG: dynamics-activations")
+p.add_argument("--scenes", required=True, help="output PNG: dynamics-scenes")
+p.add_argument("--layers", type=int, nargs="+", default=[2, 6, 10, 14, 17], help="conv layers, 1..18 (18: the output)")
+p.add_argument("--nb-channels", type=int, default=4)
+p.add_argument("--activation-scenes", type=int, nargs="+", default=[0, 1, 2], help="test scene indices")
+p.add_argument("--nb-scenes", type=int, default=8, help="test scenes in dynamics-scenes")
+p.add_argument("--seed", type=int, default=0)
+a = p.parse_args()
+
+io.seed_all(a.seed, 1)
+d = io.load_torch(a.data)
+ckpt = io.load_torch(a.model)
+model = dynamics.load(ckpt)
+n_layers = len(model.conv_names())
+bad = [k for k in a.layers if not 1 <= k <= n_layers]
+if bad:
+    raise SystemExit(f"--layers: {bad} not in 1..{n_layers}")
+x, y = d["test_x"], d["test_y"]
+idx = a.activation_scenes
+fig = dynamics.activations_figure(model, x[idx], y[idx], a.layers, a.nb_channels, a.seed, ckpt["metrics"])
+io.save_figure(fig, a.activations)
+fig = dynamics.scenes_figure(model, x[:a.nb_scenes], y[:a.nb_scenes], ckpt["metrics"])
+io.save_figure(fig, a.scenes)
+print(f"test scenes {idx}, layers {a.layers}; metrics {ckpt['metrics']}")
