@@ -22,7 +22,7 @@ test: $(STAMP)
 
 # Regenerate the figure regression baselines on purpose (after a reviewed change of a figure).
 baselines: $(STAMP)
-	UNDERHOOD_UPDATE_BASELINES=1 $(BIN)/python -m pytest -q tests -k figure
+	UNDERHOOD_UPDATE_BASELINES=1 $(BIN)/python -m pytest -q tests/test_figures.py
 
 report: figures
 	$(BIN)/snakemake --profile profiles/default --report report.html

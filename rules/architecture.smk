@@ -11,14 +11,17 @@ rule dilation_sizes:
             category="Architecture",
         ),
         csv=f"{FIGURES}/{{tier}}/dilation-sizes.csv",
+    conda:
+        CONDA_ENV
     log:
         "logs/{tier}/figures/dilation-sizes.log",
     params:
+        run=RUN,
         sizes=" ".join(f"{h}x{w}" for h, w in config["figures"]["dilation"]["input_sizes"]),
         kernels=config["figures"]["dilation"]["kernel_sizes"],
         dilations=config["figures"]["dilation"]["dilations"],
     shell:
-        "{PY} {SCRIPTS}/dilation.py sizes --input-sizes {params.sizes} --kernel-sizes {params.kernels}"
+        "{params.run}/dilation.py sizes --input-sizes {params.sizes} --kernel-sizes {params.kernels}"
         " --dilations {params.dilations} --csv {output.csv} --png {output.png} > {log} 2>&1"
 
 
@@ -29,7 +32,11 @@ rule dilation_diagram:
             caption="../report/captions/dilation-diagram.rst",
             category="Architecture",
         ),
+    conda:
+        CONDA_ENV
     log:
         "logs/{tier}/figures/dilation-diagram.log",
+    params:
+        run=RUN,
     shell:
-        "{PY} {SCRIPTS}/dilation.py diagram --png {output} > {log} 2>&1"
+        "{params.run}/dilation.py diagram --png {output} > {log} 2>&1"

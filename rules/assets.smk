@@ -4,31 +4,39 @@
 rule digits28:
     output:
         f"{CACHE}/embedded/data/digits28.pt",
+    conda:
+        CONDA_ENV
     log:
         "logs/embedded/data/digits28.log",
     params:
+        run=RUN,
+        seed=config["seed"],
         size=config["data"]["digits28"]["size"],
         test_fraction=config["data"]["digits28"]["test_fraction"],
     shell:
-        "{PY} {SCRIPTS}/make_dataset.py digits28 {output} --size {params.size}"
-        " --test-fraction {params.test_fraction} --seed {config[seed]} > {log} 2>&1"
+        "{params.run}/make_dataset.py digits28 {output} --size {params.size}"
+        " --test-fraction {params.test_fraction} --seed {params.seed} > {log} 2>&1"
 
 
 rule shapes:
     output:
         f"{CACHE}/embedded/data/shapes{{size}}.pt",
+    conda:
+        CONDA_ENV
     log:
         "logs/embedded/data/shapes{size}.log",
     wildcard_constraints:
         size="32|64",
     params:
+        run=RUN,
+        seed=config["seed"],
         n_train=config["data"]["shapes"]["n_train"],
         n_test=config["data"]["shapes"]["n_test"],
     resources:
         mem_mb=4000,
     shell:
-        "{PY} {SCRIPTS}/make_dataset.py shapes {output} --size {wildcards.size}"
-        " --n-train {params.n_train} --n-test {params.n_test} --seed {config[seed]} > {log} 2>&1"
+        "{params.run}/make_dataset.py shapes {output} --size {wildcards.size}"
+        " --n-train {params.n_train} --n-test {params.n_test} --seed {params.seed} > {log} 2>&1"
 
 
 # ---------------------------------------------------------------- lecture tier: downloads
@@ -36,34 +44,25 @@ rule shapes:
 # against its pinned SHA-256 and written atomically. Rerun with network once, or place the file at
 # the output path; the data rules below check the sums of what they read either way.
 
-import re
-
-DOWNLOADS = {e["name"]: e for e in config["downloads"]["files"].values()}
-
-
-def download_url(wildcards):
-    e = DOWNLOADS[wildcards.name]
-    return config["downloads"]["base_urls"][e["base"]] + e["name"]
-
-
-def download_sums(*keys):
-    return " ".join(config["downloads"]["files"][k]["sha256"] for k in keys)
-
-
 rule download:
     output:
         f"{CACHE}/lecture/downloads/{{name}}",
+    conda:
+        CONDA_ENV
     log:
         "logs/lecture/downloads/{name}.log",
     wildcard_constraints:
         name="|".join(re.escape(n) for n in DOWNLOADS) or "(?!)",
     params:
+        run=RUN,
+        retries=config["downloads"]["retries"],
+        timeout=config["downloads"]["timeout"],
         url=download_url,
         sha256=lambda w: DOWNLOADS[w.name]["sha256"],
     localrule: True
     shell:
-        "{PY} {SCRIPTS}/download.py {params.url:q} {output:q} --sha256 {params.sha256}"
-        " --retries {config[downloads][retries]} --timeout {config[downloads][timeout]}"
+        "{params.run}/download.py {params.url:q} {output:q} --sha256 {params.sha256}"
+        " --retries {params.retries} --timeout {params.timeout}"
         " > {log} 2>&1"
 
 
@@ -75,14 +74,17 @@ rule mnist:
         lambda w: [download_file(k) for k in MNIST_KEYS],
     output:
         dataset_file("lecture", "mnist"),
+    conda:
+        CONDA_ENV
     log:
         "logs/lecture/data/mnist.log",
     params:
+        run=RUN,
         sha256=lambda w: download_sums(*MNIST_KEYS),
     resources:
         mem_mb=2000,
     shell:
-        "{PY} {SCRIPTS}/make_lecture_dataset.py mnist {output} --files {input} --sha256 {params.sha256} > {log} 2>&1"
+        "{params.run}/make_lecture_dataset.py mnist {output} --files {input} --sha256 {params.sha256} > {log} 2>&1"
 
 
 rule cifar10:
@@ -90,11 +92,14 @@ rule cifar10:
         lambda w: download_file("cifar10"),
     output:
         dataset_file("lecture", "cifar10"),
+    conda:
+        CONDA_ENV
     log:
         "logs/lecture/data/cifar10.log",
     params:
+        run=RUN,
         sha256=lambda w: download_sums("cifar10"),
     resources:
         mem_mb=4000,
     shell:
-        "{PY} {SCRIPTS}/make_lecture_dataset.py cifar10 {output} --files {input} --sha256 {params.sha256} > {log} 2>&1"
+        "{params.run}/make_lecture_dataset.py cifar10 {output} --files {input} --sha256 {params.sha256} > {log} 2>&1"

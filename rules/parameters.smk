@@ -19,29 +19,18 @@ rule toy_hidden_lines:
             caption="../report/captions/toy-hidden-lines.rst",
             category="Parameters as pictures",
         ),
+    conda:
+        CONDA_ENV
     log:
         "logs/{tier}/figures/toy-hidden-lines.log",
     params:
+        run=RUN,
+        seed=config["seed"],
         p=config["figures"]["toy_hidden_lines"],
     shell:
-        "{PY} {SCRIPTS}/toy_hidden_lines.py {output} --nb-hidden {params.p[nb_hidden]}"
+        "{params.run}/toy_hidden_lines.py {output} --nb-hidden {params.p[nb_hidden]}"
         " --nb-samples {params.p[nb_samples]} --steps {params.p[steps]} --lr {params.p[lr]}"
-        " --seed {config[seed]} > {log} 2>&1"
-
-
-def filter_args(wildcards):
-    model, key, rgb, title = FILTER_FIGURES[wildcards.fid]
-    f = config["figures"]["filters"][key]
-    args = f"--layer {f['layer']} --scale {config['figures']['filters']['scale']}"
-    if "nb_filters" in f:
-        args += f" --nb-filters {f['nb_filters']}"
-    if "nb_channels" in f:
-        args += f" --nb-channels {f['nb_channels']}"
-    if rgb:
-        args += " --rgb"
-    if "pretrained" in zoo_entry(wildcards.tier, model):
-        args += f" --arch {model_arch(wildcards.tier, model)}"
-    return args
+        " --seed {params.seed} > {log} 2>&1"
 
 
 rule filters:
@@ -53,12 +42,15 @@ rule filters:
             caption="../report/captions/filters.rst",
             category="Parameters as pictures",
         ),
+    conda:
+        CONDA_ENV
     log:
         "logs/{tier}/figures/{fid}.log",
     wildcard_constraints:
         fid="|".join(FILTER_FIGURES),
     params:
+        run=RUN,
         args=filter_args,
         title=lambda w: FILTER_FIGURES[w.fid][3],
     shell:
-        "{PY} {SCRIPTS}/filters.py --model {input} {params.args} --title {params.title:q} {output} > {log} 2>&1"
+        "{params.run}/filters.py {params.args} --title {params.title:q} {output} > {log} 2>&1"

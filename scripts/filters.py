@@ -6,6 +6,7 @@ from underhood import models, plot
 p = argparse.ArgumentParser(description=__doc__)
 p.add_argument("--model", required=True, help="checkpoint (or torchvision state dict with --arch)")
 p.add_argument("--arch", default=None, help="architecture of a bare torchvision state dict")
+p.add_argument("--sha256", default=None, help="check the model file against this SHA-256 first")
 p.add_argument("--layer", required=True, help="conv layer, named as torchvision names it (e.g. features.0)")
 p.add_argument("--nb-filters", type=int, default=None, help="first N filters (default: all)")
 p.add_argument("--nb-channels", type=int, default=None, help="first N input channels (default: all)")
@@ -15,7 +16,7 @@ p.add_argument("--title", required=True)
 p.add_argument("output")
 a = p.parse_args()
 
-model, info = models.load(a.model, a.arch)
+model, info = models.load(a.model, a.arch, sha256=a.sha256)
 conv = models.layer(model, a.layer)
 if not hasattr(conv, "weight") or conv.weight.dim() != 4:
     raise SystemExit(f"layer {a.layer!r} is a {type(conv).__name__}, not a 2d convolution")

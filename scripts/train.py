@@ -13,6 +13,7 @@ p.add_argument("--epochs", type=int, default=10)
 p.add_argument("--batch-size", type=int, default=64)
 p.add_argument("--lr", type=float, default=3e-3)
 p.add_argument("--weight-decay", type=float, default=5e-4)
+p.add_argument("--first-layer-weight-decay", type=float, default=None)
 p.add_argument("--no-flips", action="store_true")
 p.add_argument("--n-train", type=int, default=None)
 p.add_argument("--seed", type=int, default=0)
@@ -31,7 +32,8 @@ in_channels = x.shape[1]
 kwargs = dict(num_classes=len(d["classes"]), in_channels=in_channels)
 model = models.build(a.arch, **kwargs)
 metrics = train.train(model, d, mean, std, a.epochs, a.batch_size, a.lr, a.weight_decay, seed=a.seed,
-                      device=device, flips=not a.no_flips)
+                      device=device, flips=not a.no_flips,
+                      first_layer_weight_decay=a.first_layer_weight_decay)
 metrics.update(arch=a.arch, data=a.data, device=str(device))
 io.save_torch(models.checkpoint(model, a.arch, kwargs, d["classes"], mean, std, x.shape[1:], metrics), a.model)
 io.save_json(metrics, a.metrics)

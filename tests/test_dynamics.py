@@ -90,4 +90,4 @@ def test_short_training_beats_nothing_moves():
     net = D.DynamicsNet(channels=8)
     m = D.train(net, d, steps=150, batch_size=16, lr=3e-3, seed=0, log=lambda s: None)
     assert m["nothing_moves_mse"] > 0
-    assert m["ratio"] < 0.9, m
+    assert m["ratio"] < 0.7, m

@@ -2,7 +2,7 @@
 
 Embedded tier: small nets of the lecture's families, trained by the pipeline on embedded data.
   lenet          LeNet in the lecture's shape: conv 1->32 5x5, conv 32->64 5x5, two linear layers
-  alexnet_small  AlexNet-like: conv 3->64 7x7 stride 2, conv 64->192 5x5, three 3x3 convs
+  alexnet_small  AlexNet-like: conv 3->64 7x7 stride 3, conv 64->192 5x5, three 3x3 convs
   vgg_small      VGG-like: 13 3x3 convs (with batch norm) in blocks 2-2-3-3-3, so "conv 4, 7, 10, 13" exist
   resnet_small   ResNet-like: a 3x3 stem and three stages of basic residual blocks
 Lecture tier: torchvision's alexnet, vgg16, vgg19, resnet152 with ImageNet weights (downloaded).
@@ -31,12 +31,13 @@ class LeNet(nn.Module):
 
 
 class AlexNetSmall(nn.Module):
-    """AlexNet's five convs and three linear layers, narrowed for 64x64 inputs."""
+    """AlexNet's five convs and three linear layers, narrowed for 64x64 inputs
+    (maps 22x22 after conv1, 10x10 after conv2, 4x4 for conv3-5)."""
 
     def __init__(self, num_classes=10, in_channels=3):
         super().__init__()
         self.features = nn.Sequential(
-            nn.Conv2d(in_channels, 64, kernel_size=7, stride=2, padding=3), nn.ReLU(inplace=True),  # 0 1
+            nn.Conv2d(in_channels, 64, kernel_size=7, stride=3, padding=3), nn.ReLU(inplace=True),  # 0 1
             nn.MaxPool2d(kernel_size=3, stride=2),                                                  # 2
             nn.Conv2d(64, 192, kernel_size=5, padding=2), nn.ReLU(inplace=True),                    # 3 4
             nn.MaxPool2d(kernel_size=3, stride=2),                                                  # 5
@@ -45,9 +46,9 @@ class AlexNetSmall(nn.Module):
             nn.Conv2d(128, 128, kernel_size=3, padding=1), nn.ReLU(inplace=True),                   # 10 11
             nn.MaxPool2d(kernel_size=3, stride=2),                                                  # 12
         )
-        self.avgpool = nn.AdaptiveAvgPool2d((3, 3))
+        self.avgpool = nn.AdaptiveAvgPool2d((1, 1))
         self.classifier = nn.Sequential(
-            nn.Dropout(0.3), nn.Linear(128 * 9, 256), nn.ReLU(inplace=True),
+            nn.Dropout(0.3), nn.Linear(128, 256), nn.ReLU(inplace=True),
             nn.Dropout(0.3), nn.Linear(256, 256), nn.ReLU(inplace=True), nn.Linear(256, num_classes))
 
     def forward(self, x):
@@ -151,12 +152,17 @@ def checkpoint(model, arch, kwargs, classes, mean, std, input_size, metrics=None
                 metrics=metrics or {})
 
 
-def load(path, arch=None, device="cpu"):
+def load(path, arch=None, device="cpu", sha256=None):
     """A model ready for evaluation and its info dict (classes, mean, std, input_size).
 
-    `path` is a checkpoint written by the pipeline, or (with `arch`) a torchvision state dict."""
+    `path` is a checkpoint written by the pipeline, or (with `arch`) a torchvision state dict;
+    with `sha256` the file is checked first (a downloaded or hand-placed file)."""
     from .io import load_torch
 
+    if sha256:
+        from .assets import verify
+
+        verify(path, sha256)
     ck = load_torch(path)
     if "state_dict" not in ck:  # a raw torchvision ImageNet state dict
         if arch is None:

@@ -25,13 +25,25 @@ def evaluate(model, x, y, mean, std, device, batch_size=500):
     return correct / len(x)
 
 
+def param_groups(model, weight_decay, first_layer_weight_decay=None):
+    """AdamW groups: the first convolution may get its own (stronger) decoupled weight decay, which
+    wears away its random initialization (the part of the filters the data never constrains), so
+    the filters show what training put there."""
+    first = next((m for m in model.modules() if isinstance(m, nn.Conv2d)), None)
+    if first is None or first_layer_weight_decay is None:
+        return [dict(params=list(model.parameters()), weight_decay=weight_decay)]
+    ids = {id(first.weight)}
+    return [dict(params=[first.weight], weight_decay=first_layer_weight_decay),
+            dict(params=[p for p in model.parameters() if id(p) not in ids], weight_decay=weight_decay)]
+
+
 def train(model, data, mean, std, epochs, batch_size, lr, weight_decay, seed=0, device="cpu",
-          flips=True, label_smoothing=0.05, log=print):
+          flips=True, label_smoothing=0.05, first_layer_weight_decay=None, log=print):
     g = torch.Generator().manual_seed(seed)
     model.to(device).train()
     x, y = data["train_x"], data["train_y"]
     steps = epochs * ((len(x) + batch_size - 1) // batch_size)
-    opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay)
+    opt = torch.optim.AdamW(param_groups(model, weight_decay, first_layer_weight_decay), lr=lr)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=steps, pct_start=0.25)
     loss_fn = nn.CrossEntropyLoss(label_smoothing=label_smoothing)
     start = time.time()
