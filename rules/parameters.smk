@@ -52,5 +52,6 @@ rule filters:
         run=RUN,
         args=filter_args,
         title=lambda w: FILTER_FIGURES[w.fid][3],
+        scale=config["figures"]["filters"]["scale"],
     shell:
         "{params.run}/filters.py {params.args} --title {params.title:q} {output} > {log} 2>&1"

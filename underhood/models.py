@@ -5,6 +5,7 @@ Embedded tier: small nets of the lecture's families, trained by the pipeline on 
   alexnet_small  AlexNet-like: conv 3->64 7x7 stride 3, conv 64->192 5x5, three 3x3 convs
   vgg_small      VGG-like: 13 3x3 convs (with batch norm) in blocks 2-2-3-3-3, so "conv 4, 7, 10, 13" exist
   resnet_small   ResNet-like: a 3x3 stem and three stages of basic residual blocks
+  resnet_nopool  the lecture's home-baked ResNet without pooling (t-SNE along the depth), depth in the zoo
 Lecture tier: torchvision's alexnet, vgg16, vgg19, resnet152 with ImageNet weights (downloaded).
 
 A checkpoint is a dict of plain types and tensors (loadable with weights_only=True):
@@ -119,6 +120,38 @@ class ResNetSmall(nn.Module):
         return self.fc(torch.flatten(self.avgpool(x), 1))
 
 
+class ResNetNoPool(nn.Module):
+    """The lecture's "home-baked resnet (no pooling, 66 layers)" for CIFAR-10: a 3x3 stem, basic
+    residual blocks in three stages (widths 16, 32, 64) and a linear layer on the flattened last map.
+    No pooling anywhere: the resolution is kept inside a stage and reduced only by the stride-2 first
+    convolution of stages 2 and 3. `depth` counts the weight layers: 1 (stem) + 2 per block + 1 (fc),
+    so depth 66 has 32 blocks (11, 11, 10); layers are named conv1, layer1.0, ..., layer3.9, fc."""
+
+    def __init__(self, num_classes=10, in_channels=3, depth=14, widths=(16, 32, 64), input_size=32):
+        super().__init__()
+        if depth < 2 + 2 * len(widths) or depth % 2:
+            raise ValueError(f"depth {depth}: must be even and at least {2 + 2 * len(widths)} (1 + 2 per block + 1)")
+        nb_blocks = (depth - 2) // 2
+        per_stage = [nb_blocks // len(widths) + (i < nb_blocks % len(widths)) for i in range(len(widths))]
+        self.conv1 = nn.Conv2d(in_channels, widths[0], 3, 1, 1, bias=False)
+        self.bn1 = nn.BatchNorm2d(widths[0])
+        self.relu = nn.ReLU(inplace=True)
+        c, size = widths[0], input_size
+        for i, (w, n) in enumerate(zip(widths, per_stage)):
+            stride = 1 if i == 0 else 2
+            size = (size - 1) // stride + 1
+            setattr(self, f"layer{i + 1}", nn.Sequential(BasicBlock(c, w, stride), *[BasicBlock(w, w) for _ in range(n - 1)]))
+            c = w
+        self.nb_stages = len(widths)
+        self.fc = nn.Linear(c * size * size, num_classes)
+
+    def forward(self, x):
+        x = self.relu(self.bn1(self.conv1(x)))
+        for i in range(self.nb_stages):
+            x = getattr(self, f"layer{i + 1}")(x)
+        return self.fc(torch.flatten(x, 1))
+
+
 def _torchvision(name):
     def build(num_classes=1000, in_channels=3):
         import torchvision
@@ -129,6 +162,7 @@ def _torchvision(name):
 
 ARCHS = {
     "lenet": LeNet, "alexnet_small": AlexNetSmall, "vgg_small": VGGSmall, "resnet_small": ResNetSmall,
+    "resnet_nopool": ResNetNoPool,
     "alexnet": _torchvision("alexnet"), "vgg16": _torchvision("vgg16"), "vgg19": _torchvision("vgg19"),
     "resnet152": _torchvision("resnet152"),
 }

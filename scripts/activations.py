@@ -1,0 +1,70 @@
+"""Cache the activations of chosen layers of one model on one input set (one batched forward pass
+with forward hooks): the first N test samples of a cached data set, scikit-image photos, or the
+face / non-face patches of lfw_subset. Every activation and t-SNE figure reads this file."""
+import argparse
+
+import numpy as np
+import torch
+from PIL import Image
+
+from underhood import activations, data, io, models, train
+
+p = argparse.ArgumentParser(description=__doc__)
+p.add_argument("--model", required=True, help="checkpoint (or torchvision state dict with --arch)")
+p.add_argument("--arch", default=None, help="architecture of a bare torchvision state dict")
+p.add_argument("--sha256", default=None, help="check the model file against this SHA-256 first")
+p.add_argument("--inputs", required=True, help="a cached data set (.pt, its test split), 'photos' or 'lfw'")
+p.add_argument("--photos", nargs="*", default=data.PHOTOS, help="scikit-image photos (with --inputs photos)")
+p.add_argument("--nb-samples", type=int, default=None, help="first N test samples (default: all)")
+p.add_argument("--layers", nargs="+", required=True, help="layer names, as torchvision names them")
+p.add_argument("--batch-size", type=int, default=256)
+p.add_argument("--float32", action="store_true", help="store float32 (default float16)")
+p.add_argument("--device", default="auto")
+p.add_argument("--threads", type=int, default=1)
+p.add_argument("--seed", type=int, default=0)
+p.add_argument("output")
+a = p.parse_args()
+
+io.seed_all(a.seed, a.threads)
+device = io.pick_device(a.device)
+model, info = models.load(a.model, a.arch, device=device, sha256=a.sha256)
+size = info["input_size"][-1]
+
+
+def resized(images, size):
+    """H x W (x 3) uint8 arrays -> N x 3 x size x size uint8 tensor (grey copied to RGB)."""
+    out = []
+    for im in images:
+        im = Image.fromarray(im).convert("RGB")
+        w, h = im.size  # central square crop, then resize
+        s = min(w, h)
+        im = im.crop(((w - s) // 2, (h - s) // 2, (w - s) // 2 + s, (h - s) // 2 + s)).resize((size, size), Image.BILINEAR)
+        out.append(np.asarray(im))
+    return torch.from_numpy(np.stack(out)).permute(0, 3, 1, 2).contiguous()
+
+
+if a.inputs == "photos":
+    ph = data.photos(a.photos)
+    images, labels, classes, names = resized(list(ph.values()), size), torch.zeros(len(ph), dtype=torch.long), ["photo"], list(ph)
+elif a.inputs == "lfw":
+    x, y = data.faces()
+    images = resized([(im * 255).round().astype(np.uint8) for im in x], size)
+    labels, classes, names = torch.from_numpy(y).long(), ["non-face", "face"], [f"lfw {i}" for i in range(len(y))]
+elif a.inputs.endswith(".pt"):
+    d = io.load_torch(a.inputs)
+    n = min(a.nb_samples or len(d["test_y"]), len(d["test_y"]))
+    images, labels, classes = d["test_x"][:n], d["test_y"][:n], d["classes"]
+    names = [f"test {i}" for i in range(n)]
+else:
+    raise SystemExit(f"--inputs {a.inputs!r}: expected a cached data set (.pt), 'photos' or 'lfw'")
+if tuple(images.shape[1:]) != tuple(info["input_size"]) and a.inputs.endswith(".pt"):
+    raise SystemExit(f"{a.inputs}: images {tuple(images.shape[1:])}, but the model takes {tuple(info['input_size'])}")
+
+x = train.normalize(data.as_float(images), info["mean"], info["std"])
+acts = activations.activations(model, x, a.layers, a.batch_size, device,
+                               torch.float32 if a.float32 else torch.float16)
+io.save_torch(dict(images=images, labels=labels, classes=list(classes), names=names, layers=acts,
+                   mean=info["mean"], std=info["std"], model=a.model), a.output)
+for k, v in acts.items():
+    print(f"{k}: {tuple(v.shape)}")
+print(f"{len(images)} inputs -> {a.output}")

@@ -1,0 +1,44 @@
+"""Cache one 2-D embedding: t-SNE of one layer of an activation cache ('input' = the images), or
+t-SNE and PCA of the swiss roll with one noise dimension."""
+import argparse
+import time
+
+import numpy as np
+
+from underhood import data, io, tsne
+
+p = argparse.ArgumentParser(description=__doc__)
+src = p.add_mutually_exclusive_group(required=True)
+src.add_argument("--cache", help="activation cache written by scripts/activations.py")
+src.add_argument("--swiss-roll", type=int, metavar="N", help="N points of the swiss roll instead")
+p.add_argument("--layer", default="input", help="layer of the cache, or 'input' (default)")
+p.add_argument("--noise", type=float, default=0.0, help="swiss roll: noise of make_swiss_roll")
+p.add_argument("--engine", choices=tsne.ENGINES, default="opentsne")
+p.add_argument("--perplexity", type=float, default=50)
+p.add_argument("--seed", type=int, default=0)
+p.add_argument("--threads", type=int, default=1)
+p.add_argument("output")
+a = p.parse_args()
+
+io.seed_all(a.seed, a.threads)
+start = time.time()
+if a.swiss_roll:
+    x, t = data.swiss_roll(a.swiss_roll, a.noise, a.seed)
+    y = tsne.tsne(x, a.perplexity, a.engine, a.seed, a.threads)
+    io.save_torch(dict(x=x, t=t, tsne=y, pca=tsne.pca(x), engine=a.engine, perplexity=a.perplexity), a.output)
+else:
+    c = io.load_torch(a.cache)
+    if a.layer == "input":
+        x = data.as_float(c["images"]).numpy()
+    elif a.layer in c["layers"]:
+        x = c["layers"][a.layer].float().numpy()
+    else:
+        raise SystemExit(f"layer {a.layer!r} is not in {a.cache}; it holds input, {', '.join(c['layers'])}")
+    labels = c["labels"].numpy()
+    y = tsne.tsne(x, a.perplexity, a.engine, a.seed, a.threads)
+    knn = tsne.knn_accuracy(y, labels)
+    io.save_torch(dict(y=y, labels=labels, classes=c["classes"], layer=a.layer, shape=list(x.shape[1:]),
+                       dims=int(np.prod(x.shape[1:])), knn_accuracy=knn, engine=a.engine,
+                       perplexity=a.perplexity), a.output)
+    print(f"{a.layer}: {len(x)} points of {int(np.prod(x.shape[1:]))} dims, 10-NN accuracy in the map {knn:.3f}")
+print(f"t-SNE ({a.engine}) in {time.time() - start:.1f} s")

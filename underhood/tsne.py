@@ -1,0 +1,61 @@
+"""Layers as embeddings: t-SNE (van der Maaten and Hinton, "Visualizing data using t-SNE", JMLR 2008).
+
+"The t-Distributed Stochastic Neighbor Embedding (t-SNE) ... optimizes with SGD the y_i s so that
+the distances to close neighbors of each point are preserved." The lecture calls scikit-learn's
+
+    y_np = TSNE(n_components = 2, perplexity = 50).fit_transform(x_np)
+
+which is one of the two engines here; the other, openTSNE (Policar et al. 2019, FFT-accelerated
+interpolation of the repulsive forces, Linderman et al. 2019), gives the same kind of map faster
+on ten thousand points. PCA is beside it for the swiss roll, and a k-NN accuracy in the 2-D map
+measures how well the classes separate.
+"""
+import numpy as np
+
+ENGINES = ("opentsne", "sklearn")
+
+
+def tsne(x, perplexity=50, engine="opentsne", seed=0, n_jobs=1):
+    """2-D t-SNE of the points x (N x D, any float array); returns an N x 2 float32 array.
+
+    perplexity  "[crudely] how many points are considered neighbors of each point" (default 50, the lecture's)
+    engine      'opentsne' (default; FFT-accelerated gradients, PCA initialization) or 'sklearn'
+                (scikit-learn's Barnes-Hut TSNE, PCA initialization), both seeded
+    seed        random state of the engine (neighbour search, optimization)
+    n_jobs      threads (default 1)"""
+    x = np.ascontiguousarray(np.asarray(x, dtype=np.float32).reshape(len(x), -1))
+    if len(x) <= 3 * perplexity:
+        raise ValueError(f"t-SNE with perplexity {perplexity} needs more than {3 * perplexity} points, got {len(x)}")
+    if engine == "opentsne":
+        from openTSNE import TSNE
+
+        y = TSNE(n_components=2, perplexity=perplexity, negative_gradient_method="fft", initialization="pca",
+                 random_state=seed, n_jobs=n_jobs).fit(x)
+        return np.asarray(y, dtype=np.float32)
+    if engine == "sklearn":
+        from sklearn.manifold import TSNE
+
+        y = TSNE(n_components=2, perplexity=perplexity, init="pca", random_state=seed, n_jobs=n_jobs).fit_transform(x)
+        return y.astype(np.float32)
+    raise ValueError(f"t-SNE engine {engine!r} is not one of {', '.join(ENGINES)}")
+
+
+def pca(x, n_components=2):
+    """The projection on the first principal components (what t-SNE is compared with)."""
+    from sklearn.decomposition import PCA
+
+    x = np.asarray(x, dtype=np.float64).reshape(len(x), -1)
+    return PCA(n_components=n_components, svd_solver="full").fit_transform(x).astype(np.float32)
+
+
+def knn_accuracy(y, labels, k=10):
+    """Class separation in a map: the leave-one-out accuracy of a k-nearest-neighbour vote
+    (majority of the k nearest other points, ties to the smallest label). 1/classes = no separation."""
+    from sklearn.neighbors import NearestNeighbors
+
+    y, labels = np.asarray(y, dtype=np.float64), np.asarray(labels)
+    _, idx = NearestNeighbors(n_neighbors=k + 1).fit(y).kneighbors(y)
+    votes = labels[idx[:, 1:]]  # drop each point itself
+    nb = labels.max() + 1
+    counts = np.stack([(votes == c).sum(1) for c in range(nb)], 1)
+    return float((counts.argmax(1) == labels).mean())
