@@ -18,6 +18,10 @@ include: "rules/zoo.smk"
 include: "rules/parameters.smk"
 include: "rules/architecture.smk"
 include: "rules/dynamics.smk"
+include: "rules/around_input.smk"
+include: "rules/activations.smk"
+include: "rules/embeddings.smk"
+include: "rules/synthesis.smk"
 
 
 rule all:

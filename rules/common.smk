@@ -16,7 +16,6 @@ FIGURES = config["figures_dir"]
 # Rules call a script as "{params.run}/NAME.py" (params.run=RUN).
 RUN = f"{sys.executable} {workflow.basedir}/scripts"
 CONDA_ENV = "../envs/underhood.yaml"
-PY, SCRIPTS = sys.executable, f"{workflow.basedir}/scripts"  # (dynamics.smk until it moves to params.run)
 FIGURE_IDS = {}  # id -> family (report category); each rules/*.smk adds its own
 
 
@@ -87,6 +86,10 @@ def train_args(wildcards):
         args += " --no-flips"
     if "n_train" in t:
         args += f" --n-train {t['n_train']}"
+    depth = {e.get("depth") for e in config["zoo"][wildcards.tier].values()
+             if e["arch"] == wildcards.arch and e.get("dataset") == wildcards.dataset} - {None}
+    if depth:  # an architecture parameter of the zoo entry (resnet_nopool)
+        args += f" --depth {depth.pop()}"
     return args
 
 
@@ -114,3 +117,140 @@ def filter_args(wildcards):
     if rgb:
         args += " --rgb"
     return f"{model_args(wildcards.tier, model)} {args}"
+
+
+# ---------------------------------------------------------------- activations and embeddings (B, C)
+# An activation cache per (model, inputs): {CACHE}/{tier}/activations/{model}-{inputs}.pt, where inputs
+# is the model's data set (its test split), "photos" or "lfw". It holds every layer its figures need.
+
+
+def tier_layers(spec, tier):
+    """A config layer list, or its entry for `tier` where the two tiers' nets differ."""
+    return spec[tier] if isinstance(spec, dict) else spec
+
+
+def activation_inputs(tier, model, kind):
+    """What `model` sees: its own data set when it has one (embedded nets, LeNet, the no-pool
+    ResNet), else scikit-image photos (kind 'scene') or lfw_subset's patches (kind 'faces')."""
+    dataset = zoo_entry(tier, model).get("dataset")
+    return dataset if dataset else {"scene": "photos", "faces": "lfw"}[kind]
+
+
+def activation_uses(tier):
+    """(model, inputs) -> (layers, nb_samples or None for all) over the figures that read the cache."""
+    act, face, ts = config["figures"]["activations"], config["figures"]["face_unit"], config["figures"]["tsne"]
+    uses = {}
+
+    def add(model, kind, layers, nb):
+        key = (model, activation_inputs(tier, model, kind))
+        old, n = uses.get(key, ([], 0))
+        uses[key] = (old + [l for l in layers if l not in old], None if None in (n, nb) else max(n, nb))
+
+    for model in ("lenet", "alexnet", "resnet152"):
+        add(model, "scene", tier_layers(act["layers"][model], tier), act["sample"] + 1)
+    add("alexnet", "faces", [face["layer"]], None)
+    for model in ("lenet", "resnet_cifar"):
+        add(model, "test", tier_layers(ts[model]["layers"], tier), ts[model]["nb_samples"])
+    return uses
+
+
+def activation_file(tier, model, kind):
+    return f"{CACHE}/{tier}/activations/{model}-{activation_inputs(tier, model, kind)}.pt"
+
+
+def activation_input_files(wildcards):
+    if wildcards.inputs in ("photos", "lfw"):
+        return []
+    return dataset_file(wildcards.tier, wildcards.inputs)
+
+
+def activation_args(wildcards):
+    key = (wildcards.model, wildcards.inputs)
+    uses = activation_uses(wildcards.tier)
+    if key not in uses:
+        raise ValueError(f"no figure reads activations of {key[0]} on {key[1]}; known: "
+                         + ", ".join(f"{m}-{i}" for m, i in uses))
+    layers, nb = uses[key]
+    args = f"{model_args(wildcards.tier, wildcards.model)} --layers {' '.join(layers)}"
+    if wildcards.inputs == "photos":
+        args += f" --inputs photos --photos {config['figures']['activations']['photo']}"
+    elif wildcards.inputs == "lfw":
+        args += " --inputs lfw"
+    else:
+        args += f" --inputs {dataset_file(wildcards.tier, wildcards.inputs)}"
+    if nb:
+        args += f" --nb-samples {nb}"
+    return args
+
+
+def embedding_file(tier, model, layer):
+    return f"{CACHE}/{tier}/embeddings/{model}/{layer}.pt"
+
+
+def embedding_files(tier, model):
+    """The t-SNE caches of `model` along its depth: the input, then each configured layer."""
+    layers = tier_layers(config["figures"]["tsne"][model]["layers"], tier)
+    return [embedding_file(tier, model, l) for l in ["input", *layers]]
+
+
+# D. Around an input (rules/around_input.smk)
+def around_images_input(wildcards):
+    return [] if wildcards.tier == "lecture" else dataset_file(wildcards.tier, "shapes64")
+
+
+def around_images_args(wildcards):
+    picked = config["figures"]["around_input"]["images"][wildcards.tier]
+    if wildcards.tier == "lecture":
+        return "--photos " + " ".join(map(str, picked)) + " --size 224"
+    return f"--data {dataset_file(wildcards.tier, 'shapes64')} --indices " + " ".join(map(str, picked))
+
+
+def attribution_args(wildcards):
+    p = config["figures"]["around_input"]
+    if wildcards.method == "occlusion":
+        o = p["occlusion"]
+        return (f"--mask {o[wildcards.tier]['mask']} --stride {o[wildcards.tier]['stride']} --fills {' '.join(o['fills'])}"
+                f" --blur-sigma {o['blur_sigma']} --batch-size {o['batch_size']}")
+    if wildcards.method == "smoothgrad":
+        s = p["smoothgrad"]
+        return f"--sigma {s['sigma']} --nb-samples {s['nb_samples']} --batch-size {s['batch_size']}"
+    if wildcards.method == "gradient-irregularity":
+        g = p["gradient_irregularity"]
+        return f"--eps-std {g['eps_std']} --nb-steps {g['nb_steps']} --nb-pixels {g['nb_pixels']} --image {g['image']} --batch-size {g['batch_size']}"
+    return ""
+
+
+def zeiler_args(wildcards):
+    z = config["figures"]["around_input"]["zeiler"]
+    t = z[wildcards.tier]
+    return (f"--data {dataset_file(wildcards.tier, t['dataset'])} --layer {t['layer']} --size {t['size']}"
+            f" --nb-scan {t['nb_scan']} --nb-channels {z['nb_channels']} --nb-top {z['nb_top']}")
+
+
+# ---------------------------------------------------------------- E. Synthesis (rules/synthesis.smk)
+
+def max_response_objective(wildcards):
+    """Script arguments of the maximum-response objective `what` (noprior, conv4..conv13, classes)."""
+    import shlex
+
+    mr, tier, what = config["figures"]["max_response"], wildcards.tier, wildcards.what
+    if what in ("noprior", "classes"):
+        classes = mr["noprior_classes" if what == "noprior" else "classes"][tier]
+        weight = 0 if what == "noprior" else mr["prior_weight"][tier]
+        return f"--objective logit --classes {' '.join(map(shlex.quote, classes))} --prior-weight {weight}"
+    n = int(what[len("conv"):])
+    kind = "channel" if n <= 7 else "unit"  # the lecture: channels of conv 4 and 7, units of conv 10 and 13
+    return f"--objective {kind} --conv {n} --nb-units {mr['nb_units']} --prior-weight {mr['prior_weight'][tier]}"
+
+
+def adversarial_data(tier):
+    """The data set the adversarial images come from: shapes64 (embedded), none (photos, lecture)."""
+    return dataset_file(tier, "shapes64") if tier == "embedded" else []
+
+
+def adversarial_images(tier):
+    import shlex
+
+    images = config["figures"]["adversarial"]["images"][tier]
+    data = f"--data {adversarial_data(tier)} " if tier == "embedded" else ""
+    return data + "--images " + " ".join(map(shlex.quote, map(str, images)))

@@ -3,24 +3,29 @@
 
 register("Activations", "dynamics-activations", "dynamics-scenes")
 
-DYN = config["dynamics"]
 
 
 rule dynamics_data:
     output:
         f"{CACHE}/{{tier}}/data/dynamics.pt",
+    conda:
+        CONDA_ENV
     log:
         "logs/{tier}/data/dynamics.log",
     benchmark:
         "benchmarks/{tier}/data/dynamics.tsv"
+    params:
+        run=RUN,
+        d=config["dynamics"],
+        seed=config["seed"],
     threads: 1
     resources:
         mem_mb=3000,
         runtime=20,
     shell:
-        "{PY} {SCRIPTS}/dynamics_data.py {output} --size {DYN[size]} --n-rects {DYN[n_rects]}"
-        " --n-train {DYN[n_train]} --n-test {DYN[n_test]} --pull-angle {DYN[pull_angle]}"
-        " --pull-accel {DYN[pull_accel]} --pull-duration {DYN[pull_duration]} --seed {config[seed]} > {log} 2>&1"
+        "{params.run}/dynamics_data.py {output} --size {params.d[size]} --n-rects {params.d[n_rects]}"
+        " --n-train {params.d[n_train]} --n-test {params.d[n_test]} --pull-angle {params.d[pull_angle]}"
+        " --pull-accel {params.d[pull_accel]} --pull-duration {params.d[pull_duration]} --seed {params.seed} > {log} 2>&1"
 
 
 rule dynamics_train:
@@ -29,18 +34,25 @@ rule dynamics_train:
     output:
         model=f"{CACHE}/{{tier}}/models/dynamics-resnet18.pt",
         metrics=f"{CACHE}/{{tier}}/models/dynamics-resnet18.metrics.json",
+    conda:
+        CONDA_ENV
     log:
         "logs/{tier}/train/dynamics-resnet18.log",
     benchmark:
         "benchmarks/{tier}/train/dynamics-resnet18.tsv"
+    params:
+        run=RUN,
+        d=config["dynamics"],
+        seed=config["seed"],
+        device=config["device"],
     threads: 2
     resources:
         mem_mb=4000,
         runtime=60,
     shell:
-        "{PY} {SCRIPTS}/dynamics_train.py --data {input} --model {output.model} --metrics {output.metrics}"
-        " --steps {DYN[steps]} --batch-size {DYN[batch_size]} --lr {DYN[lr]} --channels {DYN[channels]}"
-        " --seed {config[seed]} --device {config[device]} --threads {threads} > {log} 2>&1"
+        "{params.run}/dynamics_train.py --data {input} --model {output.model} --metrics {output.metrics}"
+        " --steps {params.d[steps]} --batch-size {params.d[batch_size]} --lr {params.d[lr]} --channels {params.d[channels]}"
+        " --seed {params.seed} --device {params.device} --threads {threads} > {log} 2>&1"
 
 
 rule dynamics_figures:
@@ -58,17 +70,22 @@ rule dynamics_figures:
             caption=caption("dynamics-scenes"),
             category="Activations",
         ),
+    conda:
+        CONDA_ENV
     log:
         "logs/{tier}/figures/dynamics.log",
     params:
-        layers=" ".join(map(str, DYN["show_layers"])),
-        scenes=" ".join(map(str, DYN["show_scenes"])),
+        run=RUN,
+        d=config["dynamics"],
+        seed=config["seed"],
+        layers=" ".join(map(str, config["dynamics"]["show_layers"])),
+        scenes=" ".join(map(str, config["dynamics"]["show_scenes"])),
     threads: 1
     resources:
         mem_mb=2000,
         runtime=10,
     shell:
-        "{PY} {SCRIPTS}/dynamics_figures.py --data {input.data} --model {input.model}"
+        "{params.run}/dynamics_figures.py --data {input.data} --model {input.model}"
         " --activations {output.activations} --scenes {output.scenes} --layers {params.layers}"
-        " --nb-channels {DYN[show_channels]} --activation-scenes {params.scenes}"
-        " --nb-scenes {DYN[nb_scenes]} --seed {config[seed]} > {log} 2>&1"
+        " --nb-channels {params.d[show_channels]} --activation-scenes {params.scenes}"
+        " --nb-scenes {params.d[nb_scenes]} --seed {params.seed} > {log} 2>&1"

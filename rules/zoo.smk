@@ -15,7 +15,7 @@ rule train:
     benchmark:
         "benchmarks/{tier}/train/{arch}-{dataset}.tsv"
     wildcard_constraints:
-        arch="lenet|alexnet_small|vgg_small|resnet_small",
+        arch="lenet|alexnet_small|vgg_small|resnet_small|resnet_nopool",
     params:
         run=RUN,
         args=train_args,

@@ -4,6 +4,7 @@ import argparse
 import time
 
 import numpy as np
+import torch
 
 from underhood import data, io, tsne
 
@@ -25,7 +26,8 @@ start = time.time()
 if a.swiss_roll:
     x, t = data.swiss_roll(a.swiss_roll, a.noise, a.seed)
     y = tsne.tsne(x, a.perplexity, a.engine, a.seed, a.threads)
-    io.save_torch(dict(x=x, t=t, tsne=y, pca=tsne.pca(x), engine=a.engine, perplexity=a.perplexity), a.output)
+    T = torch.from_numpy
+    io.save_torch(dict(x=T(x), t=T(t), tsne=T(y), pca=T(tsne.pca(x)), engine=a.engine, perplexity=a.perplexity), a.output)
 else:
     c = io.load_torch(a.cache)
     if a.layer == "input":
@@ -37,7 +39,7 @@ else:
     labels = c["labels"].numpy()
     y = tsne.tsne(x, a.perplexity, a.engine, a.seed, a.threads)
     knn = tsne.knn_accuracy(y, labels)
-    io.save_torch(dict(y=y, labels=labels, classes=c["classes"], layer=a.layer, shape=list(x.shape[1:]),
+    io.save_torch(dict(y=torch.from_numpy(y), labels=torch.from_numpy(labels), classes=c["classes"], layer=a.layer, shape=list(x.shape[1:]),
                        dims=int(np.prod(x.shape[1:])), knn_accuracy=knn, engine=a.engine,
                        perplexity=a.perplexity), a.output)
     print(f"{a.layer}: {len(x)} points of {int(np.prod(x.shape[1:]))} dims, 10-NN accuracy in the map {knn:.3f}")

@@ -5,7 +5,7 @@ from underhood import io, models, train
 from underhood.data import as_float
 
 p = argparse.ArgumentParser(description=__doc__)
-p.add_argument("--arch", required=True, choices=["lenet", "alexnet_small", "vgg_small", "resnet_small"])
+p.add_argument("--arch", required=True, choices=["lenet", "alexnet_small", "vgg_small", "resnet_small", "resnet_nopool"])
 p.add_argument("--data", required=True)
 p.add_argument("--model", required=True)
 p.add_argument("--metrics", required=True)
@@ -16,6 +16,7 @@ p.add_argument("--weight-decay", type=float, default=5e-4)
 p.add_argument("--first-layer-weight-decay", type=float, default=None)
 p.add_argument("--no-flips", action="store_true")
 p.add_argument("--n-train", type=int, default=None)
+p.add_argument("--depth", type=int, default=None, help="resnet_nopool: weight layers")
 p.add_argument("--seed", type=int, default=0)
 p.add_argument("--device", default="auto")
 p.add_argument("--threads", type=int, default=None)
@@ -30,6 +31,8 @@ x = as_float(d["train_x"])
 mean, std = x.mean((0, 2, 3)).tolist(), x.std((0, 2, 3)).tolist()
 in_channels = x.shape[1]
 kwargs = dict(num_classes=len(d["classes"]), in_channels=in_channels)
+if a.depth:
+    kwargs.update(depth=a.depth, input_size=x.shape[-1])
 model = models.build(a.arch, **kwargs)
 metrics = train.train(model, d, mean, std, a.epochs, a.batch_size, a.lr, a.weight_decay, seed=a.seed,
                       device=device, flips=not a.no_flips,

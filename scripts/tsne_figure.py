@@ -27,7 +27,7 @@ def clean(ax):
 
 if a.swiss_roll:
     e = io.load_torch(a.swiss_roll)
-    x, t = e["x"], e["t"]
+    x, t = e["x"].numpy(), e["t"].numpy()
     fig = plt.figure(figsize=(11, 3.8))
     ax = fig.add_subplot(1, 3, 1, projection="3d")
     ax.scatter(x[:, 0], x[:, 1], x[:, 2], c=t, cmap="Spectral", s=3, linewidths=0)
@@ -36,7 +36,7 @@ if a.swiss_roll:
     ax.set_title(f"swiss roll, {len(x)} points in R^4\n(3 shown; the 4th is noise)", fontsize=9)
     for k, (key, name) in enumerate([("pca", "PCA"), ("tsne", f"t-SNE (perplexity {e['perplexity']:g}, {e['engine']})")]):
         ax = fig.add_subplot(1, 3, k + 2)
-        ax.scatter(e[key][:, 0], e[key][:, 1], c=t, cmap="Spectral", s=3, linewidths=0)
+        ax.scatter(e[key][:, 0].numpy(), e[key][:, 1].numpy(), c=t, cmap="Spectral", s=3, linewidths=0)
         clean(ax)
         ax.set_title(name, fontsize=9)
     fig.suptitle(a.title, fontsize=10)
@@ -54,7 +54,7 @@ for ax in axes.flat:
     ax.axis("off")
 for ax, e in zip(axes.flat, es):
     ax.axis("on")
-    y, lab = e["y"], np.asarray(e["labels"])
+    y, lab = e["y"].numpy(), e["labels"].numpy()
     ax.scatter(y[:, 0], y[:, 1], c=[cmap(int(k) % 10) for k in lab], s=2 if len(y) > 3000 else 4, linewidths=0,
                rasterized=True)
     clean(ax)

@@ -17,6 +17,8 @@ TEST_CONFIG = ROOT / "tests" / "config.test.yaml"
 TEST_FIGURES = [
     "toy-hidden-lines", "lenet-conv1-filters", "lenet-conv2-filters", "alexnet-conv1-filters",
     "alexnet-conv1-filters-rgb", "alexnet-conv2-filters", "dilation-sizes", "dilation-diagram",
+    "occlusion-originals", "occlusion-mask", "occlusion-vgg19", "saliency-alexnet", "saliency-vgg19",
+    "gradient-irregularity", "smoothgrad-vgg19", "backprop-deconv-guided-vgg16", "zeiler-top9",
 ]
 
 

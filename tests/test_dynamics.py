@@ -91,3 +91,15 @@ def test_short_training_beats_nothing_moves():
     m = D.train(net, d, steps=150, batch_size=16, lr=3e-3, seed=0, log=lambda s: None)
     assert m["nothing_moves_mse"] > 0
     assert m["ratio"] < 0.7, m
+
+
+def test_training_is_deterministic():
+    d = D.dataset(40, 8, seed=0, size=16, n_rects=2)
+    states = []
+    for _ in range(2):
+        torch.manual_seed(1)
+        net = D.DynamicsNet(channels=4)
+        m = D.train(net, d, steps=8, batch_size=8, lr=1e-3, seed=0, log=lambda s: None)
+        states.append((net.state_dict(), m["test_mse"]))
+    assert states[0][1] == states[1][1]
+    assert all(torch.equal(states[0][0][k], states[1][0][k]) for k in states[0][0])

@@ -430,7 +430,7 @@ def activations_figure(model, x, y, layers, nb_channels=4, seed=0, metrics=None)
                 _show(ax, m.numpy(), f"ch {c}", vmin=lo, vmax=hi if hi > lo else lo + 1)
                 if j == 0:
                     ax.set_ylabel(f"layer {k}" + (" (out)" if k == len(names) else ""), fontsize=8)
-    title = "Activations of the 18-layer residual net predicting 2d dynamics (embedded re-run of Fleuret, 2016)"
+    title = "Activations of the 18-layer residual net predicting 2d dynamics (Fleuret, 2016, re-run at a small scale)"
     if metrics:
         title += (f"\nheld-out MSE {metrics['test_mse']:.4f} vs 'nothing moves' {metrics['nothing_moves_mse']:.4f}"
                   f" (ratio {metrics['ratio']:.2f}); each map scaled to its own maximum (black = 0)")

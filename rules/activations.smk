@@ -1,0 +1,96 @@
+# B. Activations: internal activation maps as images, and a unit with a clear semantic (the face unit).
+# Every figure reads an activation cache (one batched forward pass with hooks per model and inputs).
+
+ACTIVATION_FIGURES = {
+    # id: (lecture model, title)
+    "lenet-activations": ("lenet", "LeNet: an input and a few channels of each convolutional layer"),
+    "alexnet-activations": ("alexnet", "AlexNet: an input and a few channels of each convolutional layer"),
+    "resnet152-activations": ("resnet152", "ResNet: an input and a few channels of blocks along the depth"),
+}
+
+register("Activations", *ACTIVATION_FIGURES, "face-unit")
+
+
+rule activations:
+    input:
+        model=lambda w: model_file(w.tier, w.model),
+        data=activation_input_files,
+    output:
+        f"{CACHE}/{{tier}}/activations/{{model}}-{{inputs}}.pt",
+    conda:
+        CONDA_ENV
+    log:
+        "logs/{tier}/activations/{model}-{inputs}.log",
+    benchmark:
+        "benchmarks/{tier}/activations/{model}-{inputs}.tsv"
+    wildcard_constraints:
+        model="lenet|alexnet|resnet152|resnet_cifar",
+        inputs="[a-z0-9]+",
+    params:
+        run=RUN,
+        args=activation_args,
+        seed=config["seed"],
+        device=config["device"],
+    threads: 2
+    resources:
+        mem_mb=8000,
+        runtime=30,
+    shell:
+        "{params.run}/activations.py {params.args} --device {params.device} --threads {threads}"
+        " --seed {params.seed} {output} > {log} 2>&1"
+
+
+rule activation_maps:
+    input:
+        lambda w: activation_file(w.tier, ACTIVATION_FIGURES[w.fid][0], "scene"),
+    output:
+        report(
+            f"{FIGURES}/{{tier}}/{{fid}}.png",
+            caption="../report/captions/activations.rst",
+            category="Activations",
+        ),
+    conda:
+        CONDA_ENV
+    log:
+        "logs/{tier}/figures/{fid}.log",
+    wildcard_constraints:
+        fid="|".join(ACTIVATION_FIGURES),
+    params:
+        run=RUN,
+        layers=lambda w: " ".join(tier_layers(config["figures"]["activations"]["layers"][ACTIVATION_FIGURES[w.fid][0]], w.tier)),
+        sample=lambda w: 0 if activation_inputs(w.tier, ACTIVATION_FIGURES[w.fid][0], "scene") == "photos"
+        else config["figures"]["activations"]["sample"],
+        nb_channels=config["figures"]["activations"]["nb_channels"],
+        seed=config["seed"],
+        title=lambda w: ACTIVATION_FIGURES[w.fid][1],
+    shell:
+        "{params.run}/activation_maps.py --cache {input} --sample {params.sample} --layers {params.layers}"
+        " --nb-channels {params.nb_channels} --seed {params.seed} --title {params.title:q} {output} > {log} 2>&1"
+
+
+rule face_unit:
+    input:
+        lambda w: activation_file(w.tier, "alexnet", "faces"),
+    output:
+        figure=report(
+            figure("{tier}", "face-unit"),
+            caption="../report/captions/face-unit.rst",
+            category="Activations",
+        ),
+        csv=figure("{tier}", "face-unit", "csv"),
+    conda:
+        CONDA_ENV
+    log:
+        "logs/{tier}/figures/face-unit.log",
+    params:
+        run=RUN,
+        p=config["figures"]["face_unit"],
+        positive=lambda w: "face" if activation_inputs(w.tier, "alexnet", "faces") == "lfw"
+        else config["figures"]["face_unit"]["class"],
+        title=lambda w: "A face unit: the conv5 channel that separates faces from non-faces best"
+        if activation_inputs(w.tier, "alexnet", "faces") == "lfw"
+        else "A class unit: the last conv layer's channel that separates one class from the others best",
+    shell:
+        "{params.run}/face_unit.py --cache {input} --layer {params.p[layer]} --positive {params.positive:q}"
+        " --score {params.p[score]} --nb-top {params.p[nb_top]} --nb-images {params.p[nb_images]}"
+        " --csv {output.csv} --title {params.title:q} {output.figure} > {log} 2>&1"

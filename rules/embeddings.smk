@@ -1,0 +1,96 @@
+# C. Layers as embeddings: t-SNE of the swiss roll (PCA beside it) and of test samples along the depth
+# of LeNet and of the no-pool ResNet. Each map is cached on its own (one per layer).
+
+TSNE_FIGURES = {
+    # id: (model, title)
+    "tsne-lenet-mnist": ("lenet", "t-SNE for LeNet, at the input and after each layer"),
+    "tsne-resnet-cifar10": ("resnet_cifar", "t-SNE for a home-baked ResNet (no pooling), along the depth"),
+}
+
+register("Layers as embeddings", "tsne-swiss-roll", *TSNE_FIGURES)
+
+
+rule swiss_roll_embedding:
+    output:
+        f"{CACHE}/{{tier}}/embeddings/swiss-roll.pt",
+    conda:
+        CONDA_ENV
+    log:
+        "logs/{tier}/embeddings/swiss-roll.log",
+    params:
+        run=RUN,
+        t=config["figures"]["tsne"],
+        seed=config["seed"],
+    threads: 1
+    shell:
+        "{params.run}/embed.py --swiss-roll {params.t[swiss_roll][nb_samples]} --noise {params.t[swiss_roll][noise]}"
+        " --engine {params.t[engine]} --perplexity {params.t[perplexity]} --seed {params.seed}"
+        " --threads {threads} {output} > {log} 2>&1"
+
+
+rule layer_embedding:
+    input:
+        lambda w: activation_file(w.tier, w.model, "test"),
+    output:
+        f"{CACHE}/{{tier}}/embeddings/{{model}}/{{layer}}.pt",
+    conda:
+        CONDA_ENV
+    log:
+        "logs/{tier}/embeddings/{model}/{layer}.log",
+    benchmark:
+        "benchmarks/{tier}/embeddings/{model}/{layer}.tsv"
+    wildcard_constraints:
+        model="lenet|resnet_cifar",
+    params:
+        run=RUN,
+        t=config["figures"]["tsne"],
+        seed=config["seed"],
+    threads: 1
+    resources:
+        mem_mb=4000,
+        runtime=20,
+    shell:
+        "{params.run}/embed.py --cache {input} --layer {wildcards.layer} --engine {params.t[engine]}"
+        " --perplexity {params.t[perplexity]} --seed {params.seed} --threads {threads} {output} > {log} 2>&1"
+
+
+rule tsne_swiss_roll:
+    input:
+        f"{CACHE}/{{tier}}/embeddings/swiss-roll.pt",
+    output:
+        report(
+            figure("{tier}", "tsne-swiss-roll"),
+            caption="../report/captions/tsne-swiss-roll.rst",
+            category="Layers as embeddings",
+        ),
+    conda:
+        CONDA_ENV
+    log:
+        "logs/{tier}/figures/tsne-swiss-roll.log",
+    params:
+        run=RUN,
+    shell:
+        "{params.run}/tsne_figure.py --swiss-roll {input}"
+        " --title 't-SNE unrolling of the swiss roll (with one noise dimension)' {output} > {log} 2>&1"
+
+
+rule tsne_layers:
+    input:
+        lambda w: embedding_files(w.tier, TSNE_FIGURES[w.fid][0]),
+    output:
+        report(
+            f"{FIGURES}/{{tier}}/{{fid}}.png",
+            caption="../report/captions/tsne-layers.rst",
+            category="Layers as embeddings",
+        ),
+    conda:
+        CONDA_ENV
+    log:
+        "logs/{tier}/figures/{fid}.log",
+    wildcard_constraints:
+        fid="|".join(TSNE_FIGURES),
+    params:
+        run=RUN,
+        title=lambda w: TSNE_FIGURES[w.fid][1],
+    shell:
+        "{params.run}/tsne_figure.py --embeddings {input} --title {params.title:q} {output} > {log} 2>&1"

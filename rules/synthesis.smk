@@ -1,0 +1,213 @@
+# E. Synthesis: maximum-response images, adversarial examples, fooling images.
+# Optimized images are cached under {CACHE}/{tier}/synthesis/ by their own rules; the figure rules
+# only draw them, so restyling a figure never recomputes them.
+
+MAX_RESPONSE = {
+    # id: (what, title)
+    "max-response-noprior": ("noprior", "Maximizing output units with no prior"),
+    "max-response-vgg16-conv4": ("conv4", "VGG16, maximizing a channel of the 4th convolution layer"),
+    "max-response-vgg16-conv7": ("conv7", "VGG16, maximizing a channel of the 7th convolution layer"),
+    "max-response-vgg16-conv10": ("conv10", "VGG16, maximizing a unit of the 10th convolution layer"),
+    "max-response-vgg16-conv13": ("conv13", "VGG16, maximizing a unit of the 13th (and last) convolution layer"),
+    "max-response-vgg16-classes": ("classes", "VGG16, maximizing a unit of the output layer"),
+}
+
+register("Synthesis", *MAX_RESPONSE, "adversarial-alexnet", "adversarial-sphere", "fooling-images")
+
+MR, ADV, FOOL = (config["figures"][k] for k in ("max_response", "adversarial", "fooling"))
+
+
+rule max_response_optimise:
+    input:
+        lambda w: model_file(w.tier, "vgg16"),
+    output:
+        f"{CACHE}/{{tier}}/synthesis/max-response-{{what}}.pt",
+    conda:
+        CONDA_ENV
+    log:
+        "logs/{tier}/synthesis/max-response-{what}.log",
+    benchmark:
+        "benchmarks/{tier}/synthesis/max-response-{what}.tsv"
+    wildcard_constraints:
+        what="noprior|conv4|conv7|conv10|conv13|classes",
+    params:
+        run=RUN,
+        model=lambda w: model_args(w.tier, "vgg16"),
+        objective=max_response_objective,
+        seed=config["seed"],
+        device=config["device"],
+        p=MR,
+    threads: 1
+    resources:
+        mem_mb=4000,
+        runtime=60,
+    shell:
+        "{params.run}/max_response.py optimise {params.model} {params.objective} --steps {params.p[steps]}"
+        " --lr {params.p[lr]} --init-std {params.p[init_std]} --seed {params.seed} --device {params.device}"
+        " --threads {threads} --output {output} > {log} 2>&1"
+
+
+rule max_response_figure:
+    input:
+        lambda w: f"{CACHE}/{w.tier}/synthesis/max-response-{MAX_RESPONSE[w.fid][0]}.pt",
+    output:
+        png=report(
+            f"{FIGURES}/{{tier}}/{{fid}}.png",
+            caption="../report/captions/max-response.rst",
+            category="Synthesis",
+        ),
+        csv=f"{FIGURES}/{{tier}}/{{fid}}.csv",
+    conda:
+        CONDA_ENV
+    log:
+        "logs/{tier}/figures/{fid}.log",
+    wildcard_constraints:
+        fid="|".join(MAX_RESPONSE),
+    params:
+        run=RUN,
+        title=lambda w: MAX_RESPONSE[w.fid][1],
+        contrast=MR["contrast"],
+    shell:
+        "{params.run}/max_response.py figure --cache {input} --title {params.title:q} --contrast {params.contrast}"
+        " --png {output.png} --csv {output.csv} > {log} 2>&1"
+
+
+rule adversarial_optimise:
+    input:
+        model=lambda w: model_file(w.tier, "alexnet"),
+        data=lambda w: adversarial_data(w.tier),
+    output:
+        f"{CACHE}/{{tier}}/synthesis/adversarial.pt",
+    conda:
+        CONDA_ENV
+    log:
+        "logs/{tier}/synthesis/adversarial.log",
+    params:
+        run=RUN,
+        model=lambda w: model_args(w.tier, "alexnet"),
+        images=lambda w: adversarial_images(w.tier),
+        step=lambda w: ADV["step"][w.tier],
+        seed=config["seed"],
+        device=config["device"],
+        p=ADV,
+    threads: 1
+    shell:
+        "{params.run}/adversarial.py optimise {params.model} {params.images} --steps {params.p[steps]}"
+        " --lr {params.p[lr]} --step {params.step} --sign-step {params.p[sign_step]} --seed {params.seed}"
+        " --device {params.device} --threads {threads} --output {output} > {log} 2>&1"
+
+
+rule adversarial_figure:
+    input:
+        f"{CACHE}/{{tier}}/synthesis/adversarial.pt",
+    output:
+        png=report(
+            f"{FIGURES}/{{tier}}/adversarial-alexnet.png",
+            caption="../report/captions/adversarial-alexnet.rst",
+            category="Synthesis",
+        ),
+        csv=f"{FIGURES}/{{tier}}/adversarial-alexnet.csv",
+    conda:
+        CONDA_ENV
+    log:
+        "logs/{tier}/figures/adversarial-alexnet.log",
+    params:
+        run=RUN,
+        step=lambda w: ADV["step"][w.tier],  # (the caption)
+        sign_step=ADV["sign_step"],
+    shell:
+        "{params.run}/adversarial.py table --cache {input} --png {output.png} --csv {output.csv} > {log} 2>&1"
+
+
+rule adversarial_sphere_samples:
+    input:
+        adversarial=f"{CACHE}/{{tier}}/synthesis/adversarial.pt",
+        model=lambda w: model_file(w.tier, "alexnet"),
+    output:
+        f"{CACHE}/{{tier}}/synthesis/adversarial-sphere.pt",
+    conda:
+        CONDA_ENV
+    log:
+        "logs/{tier}/synthesis/adversarial-sphere.log",
+    params:
+        run=RUN,
+        model=lambda w: model_args(w.tier, "alexnet"),
+        seed=config["seed"],
+        device=config["device"],
+        p=ADV,
+    threads: 1
+    shell:
+        "{params.run}/adversarial.py sphere --cache {input.adversarial} {params.model}"
+        " --samples {params.p[sphere_samples]} --radius {params.p[sphere_radius]} --seed {params.seed}"
+        " --device {params.device} --threads {threads} --output {output} > {log} 2>&1"
+
+
+rule adversarial_sphere_figure:
+    input:
+        f"{CACHE}/{{tier}}/synthesis/adversarial-sphere.pt",
+    output:
+        png=report(
+            f"{FIGURES}/{{tier}}/adversarial-sphere.png",
+            caption="../report/captions/adversarial-sphere.rst",
+            category="Synthesis",
+        ),
+        csv=f"{FIGURES}/{{tier}}/adversarial-sphere.csv",
+    conda:
+        CONDA_ENV
+    log:
+        "logs/{tier}/figures/adversarial-sphere.log",
+    params:
+        run=RUN,
+    shell:
+        "{params.run}/adversarial.py sphere-figure --sphere {input} --png {output.png} --csv {output.csv} > {log} 2>&1"
+
+
+rule fooling_evolve:
+    input:
+        lambda w: model_file(w.tier, "alexnet"),
+    output:
+        f"{CACHE}/{{tier}}/synthesis/fooling.pt",
+    conda:
+        CONDA_ENV
+    log:
+        "logs/{tier}/synthesis/fooling.log",
+    benchmark:
+        "benchmarks/{tier}/synthesis/fooling.tsv"
+    params:
+        run=RUN,
+        model=lambda w: model_args(w.tier, "alexnet"),
+        classes=lambda w: FOOL["classes"][w.tier],
+        seed=config["seed"],
+        device=config["device"],
+        p=FOOL,
+    threads: 1
+    resources:
+        mem_mb=4000,
+        runtime=60,
+    shell:
+        "{params.run}/fooling.py evolve {params.model} --classes {params.classes:q}"
+        " --evaluations {params.p[evaluations]} --population {params.p[population]}"
+        " --genome-size {params.p[genome_size]} --elite {params.p[elite]} --tournament {params.p[tournament]}"
+        " --crossover {params.p[crossover]} --mutation-rate {params.p[mutation_rate]}"
+        " --mutation-std {params.p[mutation_std]} --seed {params.seed} --device {params.device}"
+        " --threads {threads} --output {output} > {log} 2>&1"
+
+
+rule fooling_figure:
+    input:
+        f"{CACHE}/{{tier}}/synthesis/fooling.pt",
+    output:
+        png=report(
+            f"{FIGURES}/{{tier}}/fooling-images.png",
+            caption="../report/captions/fooling-images.rst",
+            category="Synthesis",
+        ),
+        csv=f"{FIGURES}/{{tier}}/fooling-images.csv",
+    conda:
+        CONDA_ENV
+    log:
+        "logs/{tier}/figures/fooling-images.log",
+    params:
+        run=RUN,
+    shell:
+        "{params.run}/fooling.py figure --cache {input} --png {output.png} --csv {output.csv} > {log} 2>&1"

@@ -1,0 +1,74 @@
+"""Fooling images (Nguyen et al. 2015). `evolve`: a genetic algorithm (no gradient) evolves one image
+per target class from random low-resolution genomes, cached; `figure`: the images with the net's
+confidence (PNG) and the best fitness along the evaluations (CSV)."""
+import argparse
+
+import pandas as pd
+import torch
+
+from underhood import fooling, io, models, train
+from underhood import synthesis_plot as sp
+
+p = argparse.ArgumentParser(description=__doc__)
+sub = p.add_subparsers(dest="cmd", required=True)
+e = sub.add_parser("evolve")
+e.add_argument("--model", required=True, help="checkpoint (or torchvision state dict with --arch)")
+e.add_argument("--arch", default=None)
+e.add_argument("--sha256", default=None)
+e.add_argument("--classes", nargs="+", required=True, help="target class names")
+e.add_argument("--evaluations", type=int, default=5000, help="fitness evaluations per target class")
+e.add_argument("--population", type=int, default=50)
+e.add_argument("--genome-size", type=int, default=8)
+e.add_argument("--elite", type=int, default=2)
+e.add_argument("--tournament", type=int, default=3)
+e.add_argument("--crossover", type=float, default=0.5)
+e.add_argument("--mutation-rate", type=float, default=0.1)
+e.add_argument("--mutation-std", type=float, default=0.2)
+e.add_argument("--seed", type=int, default=0)
+e.add_argument("--device", default="auto")
+e.add_argument("--threads", type=int, default=1)
+e.add_argument("--output", required=True)
+f = sub.add_parser("figure")
+f.add_argument("--cache", required=True)
+f.add_argument("--png", required=True)
+f.add_argument("--csv", required=True)
+a = p.parse_args()
+
+if a.cmd == "evolve":
+    io.seed_all(a.seed, a.threads)
+    device = io.pick_device(a.device)
+    model, info = models.load(a.model, a.arch, device, a.sha256)
+    unknown = [c for c in a.classes if c not in info["classes"]]
+    if unknown:
+        raise SystemExit(f"unknown class {unknown[0]!r}; the model's classes include: {', '.join(info['classes'][:12])}, ...")
+    targets = [info["classes"].index(c) for c in a.classes]
+    to_input = lambda x: train.normalize(x, info["mean"], info["std"])
+    g = torch.Generator().manual_seed(a.seed)
+    best, history = fooling.evolve(model, targets, info["input_size"][-1], to_input, a.evaluations, a.population,
+                                   a.genome_size, a.elite, a.tournament, a.crossover, a.mutation_rate,
+                                   a.mutation_std, generator=g, device=device)
+    images = fooling.decode(best, info["input_size"][-1])
+    with torch.no_grad():
+        probs = model(to_input(images.to(device))).softmax(1).cpu()
+    io.save_torch(dict(genomes=best, images=images, history=history, probs=probs, targets=targets, labels=list(a.classes),
+                       classes=info["classes"], population=a.population, elite=a.elite, evaluations=a.evaluations,
+                       genome_size=a.genome_size), a.output)
+    for c, h0, h1 in zip(a.classes, history[0], history[-1]):
+        print(f"{c}: best fitness {h0:.3f} -> {h1:.3f}")
+else:
+    c = io.load_torch(a.cache)
+    hist, probs = c["history"], c["probs"]
+    P, E = c["population"], c["elite"]
+    evals = [P + k * (P - E) for k in range(len(hist))]
+    rows = []
+    for k in range(len(hist)):
+        for i, lab in enumerate(c["labels"]):
+            rows.append(dict(generation=k, evaluations=evals[k], target=lab, best_fitness=round(float(hist[k, i]), 5)))
+    io.save_csv(pd.DataFrame(rows), a.csv)
+    img = c["images"].permute(0, 2, 3, 1).numpy()
+    names = [f"{lab}\n{float(probs[i, t]) * 100:.1f}%" for i, (lab, t) in enumerate(zip(c["labels"], c["targets"]))]
+    sp.image_grid(img, names, "Fooling images: evolved with no gradient, classified with high confidence", a.png,
+                  ncols=min(len(img), 5), cell=1.6,
+                  caption=f"genetic algorithm: {c['evaluations']} evaluations per image, population {P}, elite {E};"
+                          f" {c['genome_size']}x{c['genome_size']} RGB genomes upsampled (indirect encoding);"
+                          f" under each image: the target class and the net's confidence in it")

@@ -1,0 +1,58 @@
+"""t-SNE engines, the class-separation score against scikit-learn's k-NN classifier, and the claim of
+the t-SNE figures on the shared test run: classes separate more with depth."""
+import numpy as np
+import pytest
+import torch
+from sklearn.datasets import make_blobs
+from sklearn.model_selection import LeaveOneOut, cross_val_predict
+from sklearn.neighbors import KNeighborsClassifier
+
+from underhood import io, tsne
+
+
+@pytest.mark.parametrize("engine", tsne.ENGINES)
+def test_tsne_engines_are_seeded_and_keep_clusters_apart(engine):
+    x, labels = make_blobs(200, n_features=20, centers=4, cluster_std=1.0, random_state=0)
+    y = tsne.tsne(x, perplexity=20, engine=engine, seed=0)
+    assert y.shape == (200, 2) and y.dtype == np.float32 and np.isfinite(y).all()
+    np.testing.assert_array_equal(y, tsne.tsne(x, perplexity=20, engine=engine, seed=0))
+    assert tsne.knn_accuracy(y, labels) == 1.0
+
+
+def test_tsne_bad_arguments():
+    with pytest.raises(ValueError, match="opentsne, sklearn"):
+        tsne.tsne(np.zeros((200, 3)), engine="umap")
+    with pytest.raises(ValueError, match="perplexity 50 needs more than 150 points, got 100"):
+        tsne.tsne(np.zeros((100, 3)), perplexity=50)
+
+
+def test_knn_accuracy_is_leave_one_out_knn():
+    rng = np.random.default_rng(0)
+    y = rng.normal(size=(150, 2))
+    labels = (y[:, 0] + 0.8 * rng.normal(size=150) > 0).astype(int) + 2 * (y[:, 1] > 0.5)
+    ref = cross_val_predict(KNeighborsClassifier(n_neighbors=10), y, labels, cv=LeaveOneOut())
+    assert tsne.knn_accuracy(y, labels, k=10) == pytest.approx((ref == labels).mean())
+
+
+def test_pca_of_a_flat_cloud_keeps_its_plane():
+    rng = np.random.default_rng(0)
+    x = np.c_[rng.normal(0, 5, 300), rng.normal(0, 2, 300), rng.normal(0, 0.01, 300)]
+    p = tsne.pca(x)
+    assert p.shape == (300, 2)
+    np.testing.assert_allclose(np.abs(np.corrcoef(p[:, 0], x[:, 0])[0, 1]), 1, atol=1e-3)
+
+
+@pytest.mark.parametrize("model", ["lenet", "resnet_cifar"])
+def test_classes_separate_more_with_depth(figures, workdir, model):
+    """The embedded tier's cached t-SNE maps: the k-NN accuracy in the map at the last layer is above
+    the one at the input (the claim of tsne-lenet-mnist and tsne-resnet-cifar10)."""
+    folder = workdir / "cache" / "embedded" / "embeddings" / model
+    first, last = io.load_torch(folder / "input.pt"), io.load_torch(folder / "fc.pt" if model == "resnet_cifar"
+                                                                     else folder / "classifier.3.pt")
+    scores = []
+    for e in (first, last):
+        score = tsne.knn_accuracy(e["y"].numpy(), e["labels"].numpy())
+        assert score == pytest.approx(e["knn_accuracy"])
+        scores.append(score)
+    assert torch.equal(first["labels"], last["labels"])
+    assert scores[1] > scores[0] + 0.05, f"{model}: 10-NN accuracy in the map {scores[0]:.3f} at the input, {scores[1]:.3f} at the end"

@@ -1,0 +1,145 @@
+"""Maximum-response samples: optimize an input from small noise to maximize a unit, a channel's
+sum over its map, or an output logit, minus a "realistic" prior h (EE-559 lecture 8; Simonyan et
+al. 2013, Yosinski et al. 2015):
+
+    argmax_x f(x; w) - h(x),    x_{k+1} = x_k - eta grad_x (h(x_k) - f(x_k; w))   (Adam, lr 0.1)
+
+Objectives are small values that compose, as in Lucent: `channel("features.7", c) - 0.02 * prior()`.
+An objective maps (activations, x) to ONE value per image of the batch, so many units are optimized
+at once as one batch, image i for unit i (a list of indices, one per image).
+"""
+import torch
+from torch import nn
+from tqdm import tqdm
+
+from .edge_energy import MultiScaleEdgeEnergy
+
+OUTPUT = "output"  # the key of the model's output (logits) among the activations
+
+
+class Objective:
+    """A function (acts, x) -> N values, where acts maps layer names (and OUTPUT) to activations.
+    Objectives add, subtract and scale: `logit(k) - 0.05 * prior()`."""
+
+    def __init__(self, fn, layers=(), name=""):
+        self.fn, self.layers, self.name = fn, frozenset(layers), name
+
+    def __call__(self, acts, x):
+        return self.fn(acts, x)
+
+    def __add__(self, other):
+        other = other if isinstance(other, Objective) else constant(other)
+        return Objective(lambda a, x: self(a, x) + other(a, x), self.layers | other.layers, f"{self.name} + {other.name}")
+
+    def __radd__(self, other):
+        return self + other
+
+    def __neg__(self):
+        return -1 * self
+
+    def __sub__(self, other):
+        return self + (-1 * other)
+
+    def __mul__(self, k):
+        return Objective(lambda a, x: k * self(a, x), self.layers, f"{k} * {self.name}")
+
+    __rmul__ = __mul__
+
+
+def constant(v):
+    return Objective(lambda a, x: torch.full((x.size(0),), float(v), device=x.device), name=str(v))
+
+
+def _per_image(indices, x):
+    idx = torch.as_tensor(indices, device=x.device).view(-1)
+    if idx.numel() == 1:
+        idx = idx.expand(x.size(0))
+    if idx.numel() != x.size(0):
+        raise ValueError(f"{idx.numel()} unit indices for a batch of {x.size(0)} images; give one per image")
+    return idx
+
+
+def channel(layer, indices):
+    """The sum over its activation map of channel indices[i] of `layer`, for image i."""
+    def fn(acts, x):
+        a = acts[layer]
+        return a[torch.arange(a.size(0), device=a.device), _per_image(indices, x)].flatten(1).sum(1)
+    return Objective(fn, [layer], f"channel({layer})")
+
+
+def unit(layer, indices):
+    """The activation of channel indices[i] of `layer` at the centre of its map, for image i."""
+    def fn(acts, x):
+        a = acts[layer]
+        return a[torch.arange(a.size(0), device=a.device), _per_image(indices, x), a.size(2) // 2, a.size(3) // 2]
+    return Objective(fn, [layer], f"unit({layer})")
+
+
+def logit(indices):
+    """The output unit (pre-softmax score) indices[i], for image i."""
+    def fn(acts, x):
+        a = acts[OUTPUT]
+        return a[torch.arange(a.size(0), device=a.device), _per_image(indices, x)]
+    return Objective(fn, [], "logit")
+
+
+def prior():
+    """h(x), the multi-scale edge energy (underhood.edge_energy)."""
+    h = MultiScaleEdgeEnergy()
+    return Objective(lambda a, x: h.to(x.device)(x), [], "h")
+
+
+def conv_layer_name(model, n):
+    """The name of the n-th nn.Conv2d of `model` (1-based, in module order): 'conv 4' of VGG16 is
+    features.7 in torchvision's vgg16, features.10 in our VGG-like net (which has batch norm)."""
+    convs = [name for name, m in model.named_modules() if isinstance(m, nn.Conv2d)]
+    if not 1 <= n <= len(convs):
+        raise ValueError(f"conv layer {n}: the model has {len(convs)} convolutional layers (1..{len(convs)})")
+    return convs[n - 1]
+
+
+def activations(model, x, layers):
+    """Forward x; return {layer: its output} for `layers` and {OUTPUT: model(x)}."""
+    modules = dict(model.named_modules())
+    acts, hooks = {}, []
+    for name in layers:
+        if name not in modules:
+            raise ValueError(f"unknown layer {name!r}")
+        hooks.append(modules[name].register_forward_hook(lambda m, i, o, name=name: acts.__setitem__(name, o)))
+    try:
+        acts[OUTPUT] = model(x)
+    finally:
+        for h in hooks:
+            h.remove()
+    return acts
+
+
+def max_response(model, objective, shape, n, steps=250, lr=0.1, init_std=0.01, lo=None, hi=None,
+                 generator=None, device="cpu", desc="max response"):
+    """Optimize n images (n x shape, in the model's input space) to maximize `objective`, as one batch.
+
+    Adam on the input, learning rate `lr` (lecture: 0.1), `steps` steps (lecture: 250), from
+    N(0, init_std^2) noise (lecture: 0.01) drawn from `generator`; after each step the pixels are
+    clamped to [lo, hi] (per-channel tensors broadcastable to the batch: the valid range of the
+    normalized input space), when given. Returns (images, objective at the start, at the end)."""
+    for p in model.parameters():
+        p.requires_grad_(False)
+    x = torch.randn((n, *shape), generator=generator).mul_(init_std).to(device)
+    lo = None if lo is None else torch.as_tensor(lo, dtype=x.dtype, device=device)
+    hi = None if hi is None else torch.as_tensor(hi, dtype=x.dtype, device=device)
+    x.requires_grad_(True)
+    opt = torch.optim.Adam([x], lr=lr)
+    start = None
+    for _ in tqdm(range(steps), desc=desc, mininterval=2):
+        value = objective(activations(model, x, objective.layers), x)
+        if start is None:
+            start = value.detach().cpu()
+        opt.zero_grad()
+        (-value.sum()).backward()
+        opt.step()
+        if lo is not None:
+            with torch.no_grad():
+                x.copy_(torch.maximum(torch.minimum(x, hi), lo))
+    with torch.no_grad():
+        end = objective(activations(model, x, objective.layers), x).cpu()
+    return x.detach().cpu(), start, end
