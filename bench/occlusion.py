@@ -54,8 +54,8 @@ for ppe in (1, a.batch_size):
 nwin = len(occlusion.windows(a.size, a.size, a.mask, a.stride)[0]) ** 2
 print(f"{a.model or a.arch + ' (random weights)'}, one {a.size}x{a.size} image, mask {a.mask}, stride {a.stride}"
       f" ({nwin} windows), {device}, {a.threads} thread(s)\n")
-print(f"| implementation | batch | time (s) | speed-up of underhood | max abs difference |")
-print(f"|---|---|---|---|---|")
+print("| implementation | batch | time (s) | speed-up of underhood | max abs difference |")
+print("|---|---|---|---|---|")
 print(f"| underhood.occlusion | {a.batch_size} | {t_ours:.2f} | 1.0 | - |")
 for ppe, (theirs, t) in runs.items():
     diff = (ours - theirs[:, 0]).abs().max().item()

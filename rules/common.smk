@@ -236,11 +236,11 @@ def max_response_objective(wildcards):
     mr, tier, what = config["figures"]["max_response"], wildcards.tier, wildcards.what
     if what in ("noprior", "classes"):
         classes = mr["noprior_classes" if what == "noprior" else "classes"][tier]
-        weight = 0 if what == "noprior" else mr["prior_weight"][tier]
+        weight = 0 if what == "noprior" else mr["prior_weight"][tier]["logit"]
         return f"--objective logit --classes {' '.join(map(shlex.quote, classes))} --prior-weight {weight}"
     n = int(what[len("conv"):])
     kind = "channel" if n <= 7 else "unit"  # the lecture: channels of conv 4 and 7, units of conv 10 and 13
-    return f"--objective {kind} --conv {n} --nb-units {mr['nb_units']} --prior-weight {mr['prior_weight'][tier]}"
+    return f"--objective {kind} --conv {n} --nb-units {mr['nb_units']} --prior-weight {mr['prior_weight'][tier][kind]}"
 
 
 def adversarial_data(tier):

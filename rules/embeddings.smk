@@ -19,13 +19,15 @@ rule swiss_roll_embedding:
         "logs/{tier}/embeddings/swiss-roll.log",
     params:
         run=RUN,
-        t=config["figures"]["tsne"],
+        roll=config["figures"]["tsne"]["swiss_roll"],
+        engine=config["figures"]["tsne"]["engine"],
+        perplexity=config["figures"]["tsne"]["perplexity"],
         seed=config["seed"],
     threads: 1
     shell:
-        "{params.run}/embed.py --swiss-roll {params.t[swiss_roll][nb_samples]} --noise {params.t[swiss_roll][noise]}"
-        " --engine {params.t[engine]} --perplexity {params.t[perplexity]} --seed {params.seed}"
-        " --threads {threads} {output} > {log} 2>&1"
+        "{params.run}/embed.py --swiss-roll {params.roll[nb_samples]} --noise {params.roll[noise]}"
+        " --noise-dim-std {params.roll[noise_dim_std]} --engine {params.engine}"
+        " --perplexity {params.perplexity} --seed {params.seed} --threads {threads} {output} > {log} 2>&1"
 
 
 rule layer_embedding:
@@ -43,15 +45,16 @@ rule layer_embedding:
         model="lenet|resnet_cifar",
     params:
         run=RUN,
-        t=config["figures"]["tsne"],
+        engine=config["figures"]["tsne"]["engine"],
+        perplexity=config["figures"]["tsne"]["perplexity"],
         seed=config["seed"],
     threads: 1
     resources:
         mem_mb=4000,
         runtime=20,
     shell:
-        "{params.run}/embed.py --cache {input} --layer {wildcards.layer} --engine {params.t[engine]}"
-        " --perplexity {params.t[perplexity]} --seed {params.seed} --threads {threads} {output} > {log} 2>&1"
+        "{params.run}/embed.py --cache {input} --layer {wildcards.layer} --engine {params.engine}"
+        " --perplexity {params.perplexity} --seed {params.seed} --threads {threads} {output} > {log} 2>&1"
 
 
 rule tsne_swiss_roll:

@@ -36,14 +36,16 @@ rule max_response_optimise:
         objective=max_response_objective,
         seed=config["seed"],
         device=config["device"],
-        p=MR,
+        steps=MR["steps"],
+        lr=MR["lr"],
+        init_std=MR["init_std"],
     threads: 1
     resources:
         mem_mb=4000,
         runtime=60,
     shell:
-        "{params.run}/max_response.py optimise {params.model} {params.objective} --steps {params.p[steps]}"
-        " --lr {params.p[lr]} --init-std {params.p[init_std]} --seed {params.seed} --device {params.device}"
+        "{params.run}/max_response.py optimise {params.model} {params.objective} --steps {params.steps}"
+        " --lr {params.lr} --init-std {params.init_std} --seed {params.seed} --device {params.device}"
         " --threads {threads} --output {output} > {log} 2>&1"
 
 
@@ -89,11 +91,13 @@ rule adversarial_optimise:
         step=lambda w: ADV["step"][w.tier],
         seed=config["seed"],
         device=config["device"],
-        p=ADV,
+        steps=ADV["steps"],
+        lr=ADV["lr"],
+        sign_step=ADV["sign_step"],
     threads: 1
     shell:
-        "{params.run}/adversarial.py optimise {params.model} {params.images} --steps {params.p[steps]}"
-        " --lr {params.p[lr]} --step {params.step} --sign-step {params.p[sign_step]} --seed {params.seed}"
+        "{params.run}/adversarial.py optimise {params.model} {params.images} --steps {params.steps}"
+        " --lr {params.lr} --step {params.step} --sign-step {params.sign_step} --seed {params.seed}"
         " --device {params.device} --threads {threads} --output {output} > {log} 2>&1"
 
 
@@ -134,11 +138,12 @@ rule adversarial_sphere_samples:
         model=lambda w: model_args(w.tier, "alexnet"),
         seed=config["seed"],
         device=config["device"],
-        p=ADV,
+        samples=ADV["sphere_samples"],
+        radius=ADV["sphere_radius"],
     threads: 1
     shell:
         "{params.run}/adversarial.py sphere --cache {input.adversarial} {params.model}"
-        " --samples {params.p[sphere_samples]} --radius {params.p[sphere_radius]} --seed {params.seed}"
+        " --samples {params.samples} --radius {params.radius} --seed {params.seed}"
         " --device {params.device} --threads {threads} --output {output} > {log} 2>&1"
 
 
@@ -179,7 +184,7 @@ rule fooling_evolve:
         classes=lambda w: FOOL["classes"][w.tier],
         seed=config["seed"],
         device=config["device"],
-        p=FOOL,
+        p={k: v for k, v in FOOL.items() if k != "classes"},
     threads: 1
     resources:
         mem_mb=4000,

@@ -80,10 +80,10 @@ if a.cmd == "optimise":
     x = train.normalize(pixels, info["mean"], info["std"]).to(device)
     lo, hi = ((0 - mean) / std).to(device), ((1 - mean) / std).to(device)
     eps = (a.sign_step / std).to(device)
-    x_tilde, preds, probs = adv.adversarial(model, x, a.steps, a.lr, a.step, eps, lo, hi)
+    x_tilde, preds, probs, xs = adv.adversarial(model, x, a.steps, a.lr, a.step, eps, lo, hi)
     x_tilde_pixels = (x_tilde.cpu() * std + mean)
-    io.save_torch(dict(pixels=pixels, adversarial=x_tilde_pixels, preds=preds, probs=probs, names=names,
-                       classes=info["classes"], step=a.step, lr=a.lr, sign_step=a.sign_step, steps=a.steps,
+    io.save_torch(dict(pixels=pixels, adversarial=x_tilde_pixels, iterates=xs * std + mean, preds=preds, probs=probs, names=names,
+                       classes=info["classes"], arch=info["arch"], step=a.step, lr=a.lr, sign_step=a.sign_step, steps=a.steps,
                        mean=info["mean"], std=info["std"]), a.output)
     l2, linf = norms(x_tilde_pixels - pixels)
     for i, n in enumerate(names):
@@ -96,12 +96,13 @@ elif a.cmd == "table":
     rule = f"SGD, lr {c['lr']:g}" if c["step"] == "sgd" else f"sign of the gradient, {c['sign_step'] * 255:.2f}/255 a step"
     rows = []
     for k in range(len(preds)):
+        l2k, linfk = norms(c["iterates"][k] - c["pixels"])  # the perturbation x_k - x, pixels in [0, 1]
         for i, n in enumerate(names):
             rows.append(dict(iteration=k, image=f"image #{i + 1}", source=n, predicted=classes[preds[k, i]],
                              probability=round(float(probs[k, i]), 4), step_rule=c["step"],
                              step_size=c["lr"] if c["step"] == "sgd" else round(c["sign_step"], 6),
-                             final_l2=round(float(l2[i]), 5), final_linf=round(float(linf[i]), 6),
-                             final_linf_255=round(float(linf[i]) * 255, 3)))
+                             l2=round(float(l2k[i]), 5), linf=round(float(linfk[i]), 6),
+                             linf_255=round(float(linfk[i]) * 255, 3)))
     frame = pd.DataFrame(rows)
     io.save_csv(frame, a.csv)
     table = frame.pivot(index="iteration", columns="image", values="predicted").reset_index()
@@ -110,7 +111,7 @@ elif a.cmd == "table":
     sp.adversarial_figure(
         to_img(c["pixels"]), to_img(c["adversarial"]), table, names,
         [classes[k] for k in preds[0]], [classes[k] for k in preds[-1]],
-        f"Adversarial examples: {c['steps']} steps of gradient ascent on the loss ({rule})", a.png,
+        f"Adversarial examples ({c['arch']}): {c['steps']} steps of gradient ascent on the loss ({rule})", a.png,
         caption="; ".join(f"image #{i + 1}: L2 {l2[i]:.3f}, L-inf {linf[i] * 255:.2f}/255 (pixels in [0, 1])"
                           for i in range(len(names))))
 
@@ -121,16 +122,20 @@ elif a.cmd == "sphere":
     c = io.load_torch(a.cache)
     g = torch.Generator().manual_seed(a.seed)
     to_input = lambda z: train.normalize(z, info["mean"], info["std"])
+    # x~: the first iterate whose class is not the original one (the last iterate if none is)
+    first = adv.first_changed(c["preds"])
+    x_tilde = c["iterates"][first, torch.arange(len(first))]
     out = []
     for i, n in enumerate(c["names"]):
-        x, xt = c["pixels"][i], c["adversarial"][i]
-        r = a.radius * (xt - x).norm()
+        x = c["pixels"][i]
+        r = a.radius * (x_tilde[i] - x).norm()
         out.append(adv.sphere_samples(model, x.to(device), r.item(), a.samples, g, to_input))
     with torch.no_grad():
         p_orig = model(to_input(c["pixels"].to(device))).softmax(1).cpu()
-        p_adv = model(to_input(c["adversarial"].to(device))).softmax(1).cpu()
+        p_adv = model(to_input(x_tilde.to(device))).softmax(1).cpu()
     io.save_torch(dict(probs=torch.stack(out), p_orig=p_orig, p_adv=p_adv, names=c["names"], classes=c["classes"],
-                       radius_factor=a.radius, l2=(c["adversarial"] - c["pixels"]).flatten(1).norm(dim=1)), a.output)
+                       radius_factor=a.radius, iteration=first, l2=(x_tilde - c["pixels"]).flatten(1).norm(dim=1)),
+                  a.output)
 
 else:
     c = io.load_torch(a.sphere)
@@ -142,15 +147,18 @@ else:
         changed = int((probs.argmax(1) != y).sum())
         rows.append(dict(image=f"image #{i + 1}", source=n, original_class=classes[y],
                          adversarial_class=classes[int(c["p_adv"][i].argmax())],
-                         adversarial_l2=round(float(c["l2"][i]), 5), radius=round(float(c["radius_factor"] * c["l2"][i]), 5),
+                         adversarial_iteration=int(c["iteration"][i]), adversarial_l2=round(float(c["l2"][i]), 5), radius=round(float(c["radius_factor"] * c["l2"][i]), 5),
                          samples=len(probs), changed=changed,
                          min_probability=round(float(probs[:, y].min()), 4),
                          median_probability=round(float(probs[:, y].median()), 4)))
         hist.append(probs[:, y].numpy())
         po.append(float(c["p_orig"][i, y])), pa.append(float(c["p_adv"][i, y]))
-        labels.append(f"image #{i + 1} ({n}, {classes[y]}): {changed} / {len(probs)} samples change the label")
+        found = int(c["p_adv"][i].argmax()) != y
+        labels.append(f"image #{i + 1} ({n}, {classes[y]}): {changed} / {len(probs)} samples change the label"
+                      + ("" if found else "\n(no adversarial example found: radius 0)"))
     io.save_csv(pd.DataFrame(rows), a.csv)
     sp.sphere_figure(hist, po, pa, labels,
                      f"{len(hist[0])} random points on the sphere of radius {c['radius_factor']:g} ||x - x~|| around x",
-                     a.png, caption="the adversarial x~ is at half that distance, in a direction the gradient found;"
+                     a.png, caption="x~: the first iterate of the previous figure whose class is not x's, at half that distance, in a direction"
+                                    " the gradient found;"
                                     " random directions, twice as far, mostly keep the label (pixels in [0, 1], L2)")

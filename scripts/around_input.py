@@ -148,6 +148,8 @@ elif a.what == "smoothgrad":
     out.update(sigma=a.sigma, nb_samples=a.nb_samples,
                maps=smoothgrad.smoothgrad(model, x, target.to(device), a.sigma, a.nb_samples, a.batch_size, g).cpu())
 elif a.what == "irregularity":
+    if not 0 <= a.image < len(x):
+        raise SystemExit(f"irregularity: image {a.image} is not one of the {len(x)} images (0..{len(x) - 1})")
     img = x[a.image]
     g = torch.Generator(device=device).manual_seed(a.seed)
     delta = (img.max() - img.min()).item()

@@ -3,7 +3,6 @@ import argparse
 
 import matplotlib.pyplot as plt
 import numpy as np
-import torch
 
 from underhood import io, plot  # noqa: F401 (plot sets matplotlib's backend and style)
 

@@ -14,6 +14,8 @@ src.add_argument("--cache", help="activation cache written by scripts/activation
 src.add_argument("--swiss-roll", type=int, metavar="N", help="N points of the swiss roll instead")
 p.add_argument("--layer", default="input", help="layer of the cache, or 'input' (default)")
 p.add_argument("--noise", type=float, default=0.0, help="swiss roll: noise of make_swiss_roll")
+p.add_argument("--noise-dim-std", type=float, default=None,
+               help="swiss roll: rescale the noise dimension to this std (default: as data.swiss_roll draws it)")
 p.add_argument("--engine", choices=tsne.ENGINES, default="opentsne")
 p.add_argument("--perplexity", type=float, default=50)
 p.add_argument("--seed", type=int, default=0)
@@ -25,6 +27,8 @@ io.seed_all(a.seed, a.threads)
 start = time.time()
 if a.swiss_roll:
     x, t = data.swiss_roll(a.swiss_roll, a.noise, a.seed)
+    if a.noise_dim_std is not None:
+        x[:, 3] *= a.noise_dim_std / x[:, 3].std()
     y = tsne.tsne(x, a.perplexity, a.engine, a.seed, a.threads)
     T = torch.from_numpy
     io.save_torch(dict(x=T(x), t=T(t), tsne=T(y), pca=T(tsne.pca(x)), engine=a.engine, perplexity=a.perplexity), a.output)

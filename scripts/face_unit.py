@@ -47,7 +47,7 @@ vmin, vmax = float(shown.min()), float(shown.max())
 n = a.nb_images
 plt = plot.plt
 fig = plt.figure(figsize=(1.25 * n + 4.2, 5.6))
-gs = fig.add_gridspec(4, n + 1, width_ratios=[1] * n + [3.2], wspace=0.08, hspace=0.3)
+gs = fig.add_gridspec(4, n + 3, width_ratios=[1] * n + [0.12, 1.0, 3.2], wspace=0.08, hspace=0.3)
 for g, (idx, name) in enumerate([(pos_idx, a.positive), (neg_idx, neg_name)]):
     for j, i in enumerate(idx):
         ax = fig.add_subplot(gs[2 * g, j])
@@ -60,7 +60,10 @@ for g, (idx, name) in enumerate([(pos_idx, a.positive), (neg_idx, neg_name)]):
         mappable = ax.imshow(maps[i, best].numpy(), cmap="magma", vmin=vmin, vmax=vmax, interpolation="nearest")
         ax.axis("off")
         ax.set_title(f"max {float(responses[i, best]):.2f}", fontsize=6)
-ax = fig.add_subplot(gs[:, n])
+cax = fig.add_subplot(gs[1:, n])
+fig.colorbar(mappable, cax=cax)
+cax.set_title(f"ch {best}", fontsize=7)
+ax = fig.add_subplot(gs[:, n + 2])
 top = order[:a.nb_top]
 ax.barh(np.arange(len(top)), scores[top], color=["#c44e52"] + ["#8c8c8c"] * (len(top) - 1))
 ax.set_yticks(np.arange(len(top)), [f"ch {k}" for k in top], fontsize=7)
@@ -69,7 +72,6 @@ ax.set_xlabel(label, fontsize=7)
 ax.set_title(f"top {len(top)} of {len(scores)} channels", fontsize=8)
 if a.score == "auc":
     ax.axvline(0.5, color="k", lw=0.6, ls=":")
-fig.colorbar(mappable, ax=fig.axes[:-1], shrink=0.5, pad=0.01, label=f"{a.layer} channel {best}")
 fig.suptitle(a.title, fontsize=10)
 fig.text(0.5, 0.0, f"{a.layer} channel {best} (best {a.score} = {scores[best]:.2f}) over {positive.sum()} {a.positive} "
          f"and {(~positive).sum()} other images; response = max of the map; one colour scale for all maps",

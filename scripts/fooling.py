@@ -51,7 +51,7 @@ if a.cmd == "evolve":
     with torch.no_grad():
         probs = model(to_input(images.to(device))).softmax(1).cpu()
     io.save_torch(dict(genomes=best, images=images, history=history, probs=probs, targets=targets, labels=list(a.classes),
-                       classes=info["classes"], population=a.population, elite=a.elite, evaluations=a.evaluations,
+                       classes=info["classes"], arch=info["arch"], population=a.population, elite=a.elite, evaluations=a.evaluations,
                        genome_size=a.genome_size), a.output)
     for c, h0, h1 in zip(a.classes, history[0], history[-1]):
         print(f"{c}: best fitness {h0:.3f} -> {h1:.3f}")
@@ -67,7 +67,7 @@ else:
     io.save_csv(pd.DataFrame(rows), a.csv)
     img = c["images"].permute(0, 2, 3, 1).numpy()
     names = [f"{lab}\n{float(probs[i, t]) * 100:.1f}%" for i, (lab, t) in enumerate(zip(c["labels"], c["targets"]))]
-    sp.image_grid(img, names, "Fooling images: evolved with no gradient, classified with high confidence", a.png,
+    sp.image_grid(img, names, f"Fooling images ({c['arch']}): evolved with no gradient, classified with high confidence", a.png,
                   ncols=min(len(img), 5), cell=1.6,
                   caption=f"genetic algorithm: {c['evaluations']} evaluations per image, population {P}, elite {E};"
                           f" {c['genome_size']}x{c['genome_size']} RGB genomes upsampled (indirect encoding);"

@@ -68,7 +68,7 @@ if a.cmd == "optimise":
     with torch.no_grad():
         probs = model(x.to(device)).softmax(1).cpu()
     io.save_torch(dict(images=x, start=start, end=end, labels=labels, indices=idx, layer=layer,
-                       objective=a.objective, conv=a.conv, prior_weight=a.prior_weight, steps=a.steps, lr=a.lr, init_std=a.init_std,
+                       objective=a.objective, conv=a.conv, arch=info["arch"], prior_weight=a.prior_weight, steps=a.steps, lr=a.lr, init_std=a.init_std,
                        h=edge_energy(x), probs=probs, classes=info["classes"], mean=info["mean"], std=info["std"]),
                   a.output)
     print(f"{a.objective} {layer} ({len(idx)} images): objective {start.mean():.3f} -> {end.mean():.3f} (mean)")
@@ -93,5 +93,5 @@ else:
             "logit": "an output unit (class score)"}[c["objective"]]
     prior = f"minus {c['prior_weight']:g} h(x) (multi-scale edge energy)" if c["prior_weight"] else "no prior"
     sp.image_grid(img, names, a.title, a.png, ncols=min(len(x), 8 if c["objective"] != "logit" else 5),
-                  caption=f"maximizing {what} ({c['layer']}), {prior}; Adam, lr {c['lr']:g}, {c['steps']} steps,"
+                  caption=f"{c['arch']}: maximizing {what} ({c['layer']}), {prior}; Adam, lr {c['lr']:g}, {c['steps']} steps,"
                           f" from N(0, {c['init_std']:g}^2), pixels clamped to [0, 1]; shown as 0.5 + {a.contrast:g} (x - mean) / std")

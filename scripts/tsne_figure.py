@@ -13,7 +13,7 @@ src = p.add_mutually_exclusive_group(required=True)
 src.add_argument("--swiss-roll", help="swiss roll embedding cache")
 src.add_argument("--embeddings", nargs="+", help="layer embedding caches, along the depth")
 p.add_argument("--title", required=True)
-p.add_argument("--max-cols", type=int, default=4)
+p.add_argument("--max-cols", type=int, default=5)
 p.add_argument("output")
 a = p.parse_args()
 plt = plot.plt
@@ -46,7 +46,7 @@ if a.swiss_roll:
 
 es = [io.load_torch(f) for f in a.embeddings]
 classes = es[0]["classes"]
-ncols = min(a.max_cols, len(es))
+ncols = math.ceil(len(es) / math.ceil(len(es) / a.max_cols))  # rows as full as possible
 nrows = math.ceil(len(es) / ncols)
 fig, axes = plt.subplots(nrows, ncols, figsize=(3.1 * ncols, 3.3 * nrows + 0.5), squeeze=False)
 cmap = plt.get_cmap("tab10")

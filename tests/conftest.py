@@ -17,6 +17,12 @@ TEST_CONFIG = ROOT / "tests" / "config.test.yaml"
 TEST_FIGURES = [
     "toy-hidden-lines", "lenet-conv1-filters", "lenet-conv2-filters", "alexnet-conv1-filters",
     "alexnet-conv1-filters-rgb", "alexnet-conv2-filters", "dilation-sizes", "dilation-diagram",
+    "max-response-noprior", "max-response-vgg16-conv4", "max-response-vgg16-conv7", "max-response-vgg16-conv10",
+    "max-response-vgg16-conv13", "max-response-vgg16-classes", "adversarial-alexnet", "adversarial-sphere",
+    "fooling-images",
+    "dynamics-activations", "dynamics-scenes",
+    "lenet-activations", "alexnet-activations", "resnet152-activations", "face-unit",
+    "tsne-swiss-roll", "tsne-lenet-mnist", "tsne-resnet-cifar10",
     "occlusion-originals", "occlusion-mask", "occlusion-vgg19", "saliency-alexnet", "saliency-vgg19",
     "gradient-irregularity", "smoothgrad-vgg19", "backprop-deconv-guided-vgg16", "zeiler-top9",
 ]

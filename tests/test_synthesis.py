@@ -87,10 +87,14 @@ def test_sign_step_changes_a_linear_models_class_with_bounded_perturbation():
     torch.manual_seed(0)
     net = nn.Sequential(nn.Flatten(), nn.Linear(12, 3)).eval()
     x = torch.randn(4, 3, 2, 2)
-    x_tilde, preds, probs = adv.adversarial(net, x, steps=40, step="sign", eps=0.05)
+    x_tilde, preds, probs, xs = adv.adversarial(net, x, steps=40, step="sign", eps=0.05)
     assert (preds[-1] != preds[0]).all()
     assert (x_tilde - x).abs().max() <= 40 * 0.05 + 1e-6
-    assert preds.shape == (41, 4) and probs.shape == (41, 4)
+    assert preds.shape == probs.shape == (41, 4) and xs.shape == (41, 4, 3, 2, 2)
+    torch.testing.assert_close(xs[0], x)
+    torch.testing.assert_close((xs[1:] - xs[:-1]).abs().amax((2, 3, 4)), torch.full((40, 4), 0.05))
+    first = adv.first_changed(preds)
+    assert all(preds[first[i], i] != preds[0, i] and (preds[:first[i], i] == preds[0, i]).all() for i in range(4))
 
 
 def test_genetic_algorithm_best_fitness_never_decreases():
@@ -108,10 +112,11 @@ def test_adversarial_figure_changes_the_class_with_a_small_perturbation(figures)
     first, last = t[t.iteration == 0], t[t.iteration == t.iteration.max()]
     assert (first.predicted.values != last.predicted.values).all(), t
     assert (t.step_rule == "sign").all()
-    assert (last.final_linf_255 <= 15 * 0.64 + 0.01).all() and (last.final_l2 < 1.0).all()
+    assert (last.linf_255 <= 15 * 0.64 + 0.01).all() and (last.l2 > 0).all()
+    assert (t[t.predicted != t.groupby("image").predicted.transform("first")].groupby("image").linf_255.min() <= 4).all()
 
 
-def test_adversarial_sphere_counts_1000_samples(figures):
+def test_adversarial_sphere_figure_counts_1000_samples(figures):
     t = pd.read_csv(figures / "adversarial-sphere.csv")
     assert (t.samples == 1000).all() and (t.changed <= t.samples).all()
 

@@ -20,7 +20,8 @@ def activations(model, x, layers, batch_size=256, device="cpu", dtype=torch.floa
     layers      layer names; an unknown name raises ValueError listing the valid ones
     batch_size  samples per forward pass (default 256)
     device      where the forward passes run (default cpu); results come back on the CPU
-    dtype       storage type of the results (default float16, half the memory; float32 for exact values)
+    dtype       storage type of the results (default float16, half the memory; float32 for exact values);
+                a layer whose values overflow float16 (|x| > 65504) is kept in float32
 
     Returns {layer name: tensor N x ...}. Each output is copied as soon as the hook sees it, so an
     in-place operation later in the net (ReLU(inplace=True)) does not change it; a module called
@@ -30,7 +31,7 @@ def activations(model, x, layers, batch_size=256, device="cpu", dtype=torch.floa
 
     def hook(name):
         def record(module, inputs, output):
-            current[name] = output.detach().to("cpu", dtype, copy=True)
+            current[name] = output.detach().to("cpu", torch.float32, copy=True)
         return record
 
     handles = [m.register_forward_hook(hook(name)) for name, m in modules.items()]
@@ -43,7 +44,12 @@ def activations(model, x, layers, batch_size=256, device="cpu", dtype=torch.floa
     finally:
         for h in handles:
             h.remove()
-    return {name: torch.cat(v) for name, v in out.items()}
+    result = {}
+    for name, v in out.items():
+        v = torch.cat(v)
+        small = v.to(dtype)
+        result[name] = small if torch.isinf(small).sum() == torch.isinf(v).sum() else v
+    return result
 
 
 def pick_channels(nb_channels, nb, seed):

@@ -21,7 +21,8 @@ def adversarial(model, x, steps=15, lr=0.1, step="sgd", eps=None, lo=None, hi=No
       broadcastable to x (a per-channel step, e.g. 0.64/255 / std).
     After each step x is clamped to [lo, hi] when given (the valid range of the input space).
     Returns (x_tilde, predictions: (steps + 1) x N, the class predicted before each step and after
-    the last one, probabilities of those predictions, same shape)."""
+    the last one, probabilities of those predictions, same shape, and the iterates x_0 .. x_steps:
+    (steps + 1) x N x C x H x W, on the CPU)."""
     if step not in ("sgd", "sign"):
         raise ValueError(f"step {step!r} is not one of sgd, sign")
     if step == "sign" and eps is None:
@@ -32,11 +33,11 @@ def adversarial(model, x, steps=15, lr=0.1, step="sgd", eps=None, lo=None, hi=No
     with torch.no_grad():
         target = model(x).argmax(1)
     optimizer = torch.optim.SGD([x], lr=lr)
-    preds, probs = [], []
+    preds, probs, xs = [], [], []
     for _ in tqdm(range(steps), desc=desc, mininterval=2):
         output = model(x)
         p = output.detach().softmax(1).max(1)
-        preds.append(p.indices.cpu()), probs.append(p.values.cpu())
+        preds.append(p.indices.cpu()), probs.append(p.values.cpu()), xs.append(x.detach().cpu().clone())
         loss = -F.cross_entropy(output, target)
         optimizer.zero_grad()
         loss.backward()
@@ -50,8 +51,14 @@ def adversarial(model, x, steps=15, lr=0.1, step="sgd", eps=None, lo=None, hi=No
                 x.copy_(torch.maximum(torch.minimum(x, hi), lo))
     with torch.no_grad():
         p = model(x).softmax(1).max(1)
-    preds.append(p.indices.cpu()), probs.append(p.values.cpu())
-    return x.detach(), torch.stack(preds), torch.stack(probs)
+    preds.append(p.indices.cpu()), probs.append(p.values.cpu()), xs.append(x.detach().cpu().clone())
+    return x.detach(), torch.stack(preds), torch.stack(probs), torch.stack(xs)
+
+
+def first_changed(preds):
+    """Per image, the first iteration whose prediction differs from iteration 0 (the last one if none)."""
+    changed = preds != preds[0]
+    return torch.where(changed.any(0), changed.float().argmax(0), torch.full_like(preds[0], len(preds) - 1))
 
 
 @torch.no_grad()

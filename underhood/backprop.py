@@ -50,6 +50,8 @@ def relu_rule(model, rule):
     """Within the block, every nn.ReLU of `model` back-propagates with `rule` (one of RULES)."""
     if rule not in RULES:
         raise ValueError(f"ReLU rule {rule!r} is not one of {', '.join(RULES)}")
+    if isinstance(model, nn.ReLU):
+        raise ValueError("the model itself is a ReLU; wrap it in nn.Sequential")
     swapped = []
     try:
         for parent in list(model.modules()):
@@ -57,8 +59,6 @@ def relu_rule(model, rule):
                 if isinstance(child, nn.ReLU):
                     parent._modules[name] = RuleReLU(rule)  # same key: the module order is kept
                     swapped.append((parent, name, child))
-        if isinstance(model, nn.ReLU):
-            raise ValueError("the model itself is a ReLU; wrap it in nn.Sequential")
         yield model
     finally:
         for parent, name, child in swapped:

@@ -17,6 +17,15 @@ from torch import nn
 IMAGENET_MEAN, IMAGENET_STD = (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)
 
 
+def init_relu_net(model):
+    """He initialization for the convolutions (as torchvision's VGG), so that a deep ReLU net
+    without normalization starts with activations that neither vanish nor explode."""
+    for m in model.modules():
+        if isinstance(m, nn.Conv2d):
+            nn.init.kaiming_normal_(m.weight, mode="fan_out", nonlinearity="relu")
+            nn.init.zeros_(m.bias)
+
+
 class LeNet(nn.Module):
     def __init__(self, num_classes=10, in_channels=1):
         super().__init__()
@@ -51,6 +60,7 @@ class AlexNetSmall(nn.Module):
         self.classifier = nn.Sequential(
             nn.Dropout(0.3), nn.Linear(128, 256), nn.ReLU(inplace=True),
             nn.Dropout(0.3), nn.Linear(256, 256), nn.ReLU(inplace=True), nn.Linear(256, num_classes))
+
 
     def forward(self, x):
         return self.classifier(torch.flatten(self.avgpool(self.features(x)), 1))

@@ -28,16 +28,18 @@ def image_grid(images, labels, title, path, ncols=None, cell=1.4, caption=None):
     n = len(images)
     ncols = ncols or int(np.ceil(np.sqrt(n)))
     nrows = int(np.ceil(n / ncols))
-    fig, axes = plt.subplots(nrows, ncols, figsize=(cell * ncols, (cell + 0.3) * nrows + 0.6), squeeze=False)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(cell * ncols, (cell + 0.35) * nrows + 0.5), squeeze=False,
+                             gridspec_kw=dict(hspace=0.35, wspace=0.08))
     for ax in axes.flat:
         ax.axis("off")
     for ax, img, lab in zip(axes.flat, images, labels):
         ax.imshow(img, interpolation="nearest" if img.shape[0] < 100 else "bilinear")
-        ax.set_title(lab, fontsize=7, y=-0.02, va="top")
+        ax.text(0.5, -0.03, lab, fontsize=7, ha="center", va="top", transform=ax.transAxes)
     fig.suptitle(title, fontsize=9)
     if caption:
-        fig.text(0.5, 0.0, caption, ha="center", va="top", fontsize=7)
-    fig.tight_layout()
+        import textwrap
+
+        fig.text(0.5, 0.0, textwrap.fill(caption, int(cell * ncols * 17)), ha="center", va="top", fontsize=7)
     save_figure(fig, path)
 
 
@@ -49,7 +51,8 @@ def adversarial_figure(originals, adversarials, table, image_names, names_orig, 
 
     n = len(originals)
     diff = adversarials - originals
-    amplify = amplify or 0.5 / max(np.abs(diff).max(), 1e-12)
+    top = np.abs(diff).max()
+    amplify = amplify or (0.5 / top if top > 1e-5 else 1.0)  # below 1e-5: float rounding, no perturbation
     fig = plt.figure(figsize=(9.5, max(3.2, 1.6 * n + 1.0)))
     gs = fig.add_gridspec(n, 4, width_ratios=[1, 1, 1, 2.2])
     for i in range(n):
@@ -65,6 +68,7 @@ def adversarial_figure(originals, adversarials, table, image_names, names_orig, 
     t = ax.table(cellText=table.astype(str).values, colLabels=list(table.columns), loc="center", cellLoc="center")
     t.auto_set_font_size(False)
     t.set_fontsize(7)
+    t.auto_set_column_width(list(range(len(table.columns))))
     t.scale(1, 1.1)
     fig.suptitle(title, fontsize=9)
     if caption:

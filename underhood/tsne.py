@@ -15,27 +15,32 @@ import numpy as np
 ENGINES = ("opentsne", "sklearn")
 
 
-def tsne(x, perplexity=50, engine="opentsne", seed=0, n_jobs=1):
+def tsne(x, perplexity=50, engine="opentsne", seed=0, n_jobs=1, n_iter=None):
     """2-D t-SNE of the points x (N x D, any float array); returns an N x 2 float32 array.
 
     perplexity  "[crudely] how many points are considered neighbors of each point" (default 50, the lecture's)
     engine      'opentsne' (default; FFT-accelerated gradients, PCA initialization) or 'sklearn'
                 (scikit-learn's Barnes-Hut TSNE, PCA initialization), both seeded
     seed        random state of the engine (neighbour search, optimization)
-    n_jobs      threads (default 1)"""
+    n_jobs      threads (default 1)
+    n_iter      gradient steps in all, early exaggeration included (default: the engine's own,
+                openTSNE 250 + 500, scikit-learn 1000; scikit-learn takes at least 250)"""
     x = np.ascontiguousarray(np.asarray(x, dtype=np.float32).reshape(len(x), -1))
     if len(x) <= 3 * perplexity:
         raise ValueError(f"t-SNE with perplexity {perplexity} needs more than {3 * perplexity} points, got {len(x)}")
     if engine == "opentsne":
         from openTSNE import TSNE
 
+        steps = {} if n_iter is None else dict(early_exaggeration_iter=n_iter // 4, n_iter=n_iter - n_iter // 4)
         y = TSNE(n_components=2, perplexity=perplexity, negative_gradient_method="fft", initialization="pca",
-                 random_state=seed, n_jobs=n_jobs).fit(x)
+                 random_state=seed, n_jobs=n_jobs, **steps).fit(x)
         return np.asarray(y, dtype=np.float32)
     if engine == "sklearn":
         from sklearn.manifold import TSNE
 
-        y = TSNE(n_components=2, perplexity=perplexity, init="pca", random_state=seed, n_jobs=n_jobs).fit_transform(x)
+        steps = {} if n_iter is None else dict(max_iter=max(250, n_iter))
+        y = TSNE(n_components=2, perplexity=perplexity, init="pca", random_state=seed, n_jobs=n_jobs,
+                 **steps).fit_transform(x)
         return y.astype(np.float32)
     raise ValueError(f"t-SNE engine {engine!r} is not one of {', '.join(ENGINES)}")
 
