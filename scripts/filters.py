@@ -27,6 +27,5 @@ w = w[:nf, :nc].numpy()
 mosaic = plot.filter_grid(w, a.scale, rgb=a.rgb)
 scale = "each filter scaled by its own max |w|" if a.scale == "per_filter" else "one scale for all filters"
 layout = "one cell per filter (RGB)" if a.rgb else "one row per filter, one column per input channel" if w.shape[1] > 1 else "one cell per filter"
-plot.show_mosaic(mosaic, a.title, a.output, inches_per_pixel=0.1 if w.shape[-1] < 8 and w.shape[1] == 1 else 0.04,
-                 caption=f"{layout}; grey = 0, {scale}")
+plot.show_mosaic(mosaic, a.title, a.output, size=4.0 if a.rgb or w.shape[1] == 1 else 7.0, caption=f"{layout}; grey = 0, {scale}")
 print(f"{a.layer}: weights {tuple(conv.weight.shape)}, shown {tuple(w.shape)}")

@@ -54,12 +54,13 @@ def filter_grid(weights, scale="per_filter", rgb=False):
     return tile(img.reshape(o * i, *w.shape[2:]), o, i)
 
 
-def show_mosaic(mosaic, title, path, inches_per_pixel=0.04, min_size=3.0, caption=None):
+def show_mosaic(mosaic, title, path, size=6.0, caption=None):
+    """The mosaic as a grey (or RGB) image whose longer side is `size` inches, nearest-neighbour."""
     from .io import save_figure
 
     h, w = mosaic.shape[:2]
-    fw, fh = max(min_size, w * inches_per_pixel), max(min_size, h * inches_per_pixel)
-    fig, ax = plt.subplots(figsize=(fw, fh + 0.6))
+    scale = size / max(h, w)
+    fig, ax = plt.subplots(figsize=(max(4.0, w * scale), h * scale + 0.8))
     ax.imshow(mosaic, cmap="gray", vmin=0, vmax=1, interpolation="nearest")
     ax.set_title(title)
     ax.axis("off")
