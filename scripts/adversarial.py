@@ -9,15 +9,13 @@ import pandas as pd
 import torch
 
 from underhood import adversarial as adv
-from underhood import data, io, models, train
+from underhood import cli, data, io, models, train
 from underhood import synthesis_plot as sp
 
 p = argparse.ArgumentParser(description=__doc__)
 sub = p.add_subparsers(dest="cmd", required=True)
 o = sub.add_parser("optimise")
-o.add_argument("--model", required=True, help="checkpoint (or torchvision state dict with --arch)")
-o.add_argument("--arch", default=None)
-o.add_argument("--sha256", default=None)
+cli.add_model_args(o)
 o.add_argument("--images", nargs="+", required=True,
                help="test-set indices of --data, or scikit-image photo names (resized to the model's input size)")
 o.add_argument("--data", default=None, help="a cached data set (the images are then indices into its test set)")
@@ -25,9 +23,7 @@ o.add_argument("--steps", type=int, default=15)
 o.add_argument("--lr", type=float, default=0.1)
 o.add_argument("--step", choices=["sgd", "sign"], default="sgd")
 o.add_argument("--sign-step", type=float, default=0.64 / 255, help="step 'sign': pixel change per step ([0, 1] scale)")
-o.add_argument("--seed", type=int, default=0)
-o.add_argument("--device", default="auto")
-o.add_argument("--threads", type=int, default=1)
+cli.add_run_args(o)
 o.add_argument("--output", required=True)
 t = sub.add_parser("table")
 t.add_argument("--cache", required=True)
@@ -35,14 +31,10 @@ t.add_argument("--png", required=True)
 t.add_argument("--csv", required=True)
 s = sub.add_parser("sphere")
 s.add_argument("--cache", required=True)
-s.add_argument("--model", required=True)
-s.add_argument("--arch", default=None)
-s.add_argument("--sha256", default=None)
+cli.add_model_args(s)
 s.add_argument("--samples", type=int, default=1000)
 s.add_argument("--radius", type=float, default=2.0, help="times ||x - x~||")
-s.add_argument("--seed", type=int, default=0)
-s.add_argument("--device", default="auto")
-s.add_argument("--threads", type=int, default=1)
+cli.add_run_args(s)
 s.add_argument("--output", required=True)
 sf = sub.add_parser("sphere-figure")
 sf.add_argument("--sphere", required=True)

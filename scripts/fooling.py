@@ -6,15 +6,13 @@ import argparse
 import pandas as pd
 import torch
 
-from underhood import fooling, io, models, train
+from underhood import cli, fooling, io, models, train
 from underhood import synthesis_plot as sp
 
 p = argparse.ArgumentParser(description=__doc__)
 sub = p.add_subparsers(dest="cmd", required=True)
 e = sub.add_parser("evolve")
-e.add_argument("--model", required=True, help="checkpoint (or torchvision state dict with --arch)")
-e.add_argument("--arch", default=None)
-e.add_argument("--sha256", default=None)
+cli.add_model_args(e)
 e.add_argument("--classes", nargs="+", required=True, help="target class names")
 e.add_argument("--evaluations", type=int, default=5000, help="fitness evaluations per target class")
 e.add_argument("--population", type=int, default=50)
@@ -24,9 +22,7 @@ e.add_argument("--tournament", type=int, default=3)
 e.add_argument("--crossover", type=float, default=0.5)
 e.add_argument("--mutation-rate", type=float, default=0.1)
 e.add_argument("--mutation-std", type=float, default=0.2)
-e.add_argument("--seed", type=int, default=0)
-e.add_argument("--device", default="auto")
-e.add_argument("--threads", type=int, default=1)
+cli.add_run_args(e)
 e.add_argument("--output", required=True)
 f = sub.add_parser("figure")
 f.add_argument("--cache", required=True)

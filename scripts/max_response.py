@@ -5,7 +5,7 @@ import argparse
 import pandas as pd
 import torch
 
-from underhood import io, models
+from underhood import cli, io, models
 from underhood import max_response as mr
 from underhood import synthesis_plot as sp
 from underhood.edge_energy import edge_energy
@@ -13,9 +13,7 @@ from underhood.edge_energy import edge_energy
 p = argparse.ArgumentParser(description=__doc__)
 sub = p.add_subparsers(dest="cmd", required=True)
 o = sub.add_parser("optimise")
-o.add_argument("--model", required=True, help="checkpoint (or torchvision state dict with --arch)")
-o.add_argument("--arch", default=None)
-o.add_argument("--sha256", default=None)
+cli.add_model_args(o)
 o.add_argument("--objective", required=True, choices=["channel", "unit", "logit"])
 o.add_argument("--conv", type=int, default=None, help="the n-th nn.Conv2d (channel, unit)")
 o.add_argument("--nb-units", type=int, default=16, help="channel / unit: the first N of the layer")
@@ -24,9 +22,7 @@ o.add_argument("--prior-weight", type=float, default=0.0, help="objective - weig
 o.add_argument("--steps", type=int, default=250)
 o.add_argument("--lr", type=float, default=0.1)
 o.add_argument("--init-std", type=float, default=0.01)
-o.add_argument("--seed", type=int, default=0)
-o.add_argument("--device", default="auto")
-o.add_argument("--threads", type=int, default=1)
+cli.add_run_args(o)
 o.add_argument("--output", required=True)
 f = sub.add_parser("figure")
 f.add_argument("--cache", required=True)
