@@ -49,7 +49,7 @@ for r, (name, shape, channels, maps) in enumerate(rows, start=1):
     axes[r, 0].text(-0.08, 0.5, f"{name}\n{shape[0]}x{shape[1]}x{shape[2]}", transform=axes[r, 0].transAxes,
                     ha="right", va="center", fontsize=8)
 fig.suptitle(a.title, fontsize=10)
-fig.text(0.5, 0.005, "channels picked at random (seeded); each map scaled to its own range (black = min, white = max)",
+fig.text(0.5, 0.005, "channels picked at random (seeded); each map scaled to its own range (black = min, white = max; uniform black: a constant map, e.g. a ReLU channel that is zero on this input)",
          ha="center", va="bottom", fontsize=7)
 io.save_figure(fig, a.output)
 print(", ".join(f"{n}: channels {ch}" for n, _, ch, _ in rows))
