@@ -31,7 +31,7 @@ TEST_FIGURES = [
 def snakemake(workdir, *args, configfiles=(TEST_CONFIG,), check=True, timeout=3600):
     """Run the workflow in `workdir`; returns the CompletedProcess (stdout and stderr merged)."""
     cmd = [str(BIN / "snakemake"), "-s", str(ROOT / "Snakefile"), "--directory", str(workdir),
-           "--configfile", *map(str, configfiles), "--cores", "2", *args]
+           "--configfile", *map(str, configfiles), "--cores", "2", "--rerun-incomplete", *args]
     env = dict(os.environ, PATH=f"{BIN}{os.pathsep}{os.environ['PATH']}")
     r = subprocess.run(cmd, cwd=workdir, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                        timeout=timeout)
