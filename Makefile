@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 CORES ?= 2
 
-.PHONY: figures test baselines report lint clean-figures
+.PHONY: figures test baselines mutations report lint clean-figures
 
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -20,9 +20,15 @@ figures: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest -q tests
 
-# Regenerate the figure regression baselines on purpose (after a reviewed change of a figure).
+# Regenerate the figure regression baselines on purpose (after a reviewed change of a figure): train
+# the test zoo into tests/fixtures/ (committed), then make every test figure from it.
 baselines: $(STAMP)
-	UNDERHOOD_UPDATE_BASELINES=1 $(BIN)/python -m pytest -q tests/test_figures.py
+	$(BIN)/python tests/make_fixtures.py
+	UNDERHOOD_UPDATE_BASELINES=1 $(BIN)/python -m pytest -q tests/test_figures.py -k "test_figure_matches_baseline and not another_cpu"
+
+# Does a deliberate small change to the code fail a figure test? (on demand; about N minutes)
+mutations: $(STAMP)
+	$(BIN)/python tests/mutations.py
 
 report: figures
 	$(BIN)/snakemake --profile profiles/default --report report.html

@@ -22,7 +22,7 @@ snaps = toy.train_snapshots(x, y, a.nb_hidden, tuple(a.steps), a.lr, a.seed)
 
 u = np.linspace(-1, 1, 301)
 gx, gy = np.meshgrid(u, u)
-grid = torch.from_numpy(np.stack([gx.ravel(), gy.ravel()], 1)).float()
+grid = torch.from_numpy(np.stack([gx.ravel(), gy.ravel()], 1))
 fig, axes = plt.subplots(1, len(a.steps), figsize=(3.3 * len(a.steps), 3.6))
 for ax, step in zip(np.atleast_1d(axes), sorted(snaps)):
     model, acc = snaps[step]

@@ -43,3 +43,14 @@ def test_swiss_roll_has_one_noise_dimension():
     x, t = data.swiss_roll(500, seed=0)
     assert x.shape == (500, 4) and t.shape == (500,)
     assert abs(np.corrcoef(x[:, 3], t)[0, 1]) < 0.15
+
+
+def test_digits28_bilinear_equals_torch_interpolate():
+    """The element-wise float64 resize (same bits on every CPU) is torch's bilinear interpolation."""
+    from sklearn.datasets import load_digits
+
+    x = load_digits().images[:50, None] / 16.0
+    ref = torch.nn.functional.interpolate(torch.from_numpy(x), size=(28, 28), mode="bilinear", align_corners=False)
+    np.testing.assert_allclose(data.bilinear(x, 28), ref.numpy(), rtol=0, atol=1e-12)
+    ref = torch.nn.functional.interpolate(torch.from_numpy(x), size=(13, 13), mode="bilinear", align_corners=False)
+    np.testing.assert_allclose(data.bilinear(x, 13), ref.numpy(), rtol=0, atol=1e-12)

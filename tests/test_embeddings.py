@@ -40,19 +40,3 @@ def test_pca_of_a_flat_cloud_keeps_its_plane():
     p = tsne.pca(x)
     assert p.shape == (300, 2)
     np.testing.assert_allclose(np.abs(np.corrcoef(p[:, 0], x[:, 0])[0, 1]), 1, atol=1e-3)
-
-
-@pytest.mark.parametrize("model", ["lenet", "resnet_cifar"])
-def test_classes_separate_more_with_depth(figures, workdir, model):
-    """The embedded tier's cached t-SNE maps: the k-NN accuracy in the map at the last layer is above
-    the one at the input (the claim of tsne-lenet-mnist and tsne-resnet-cifar10)."""
-    folder = workdir / "cache" / "embedded" / "embeddings" / model
-    first, last = io.load_torch(folder / "input.pt"), io.load_torch(folder / "fc.pt" if model == "resnet_cifar"
-                                                                     else folder / "classifier.3.pt")
-    scores = []
-    for e in (first, last):
-        score = tsne.knn_accuracy(e["y"].numpy(), e["labels"].numpy())
-        assert score == pytest.approx(e["knn_accuracy"])
-        scores.append(score)
-    assert torch.equal(first["labels"], last["labels"])
-    assert scores[1] > scores[0] + 0.05, f"{model}: 10-NN accuracy in the map {scores[0]:.3f} at the input, {scores[1]:.3f} at the end"

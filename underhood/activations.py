@@ -5,6 +5,8 @@ visualized as images." The outputs of chosen layers (named as torchvision names 
 `features.10`, `layer3.0`) are recorded with forward hooks during one batched forward pass; every
 figure of the family reads them from a cache instead of recomputing them.
 """
+import copy
+
 import torch
 from tqdm import tqdm
 
@@ -12,7 +14,7 @@ from . import models
 
 
 @torch.no_grad()
-def activations(model, x, layers, batch_size=256, device="cpu", dtype=torch.float16):
+def activations(model, x, layers, batch_size=256, device="cpu", dtype=torch.float16, exact_on_cpu=True):
     """The outputs of `layers` for the (already normalized) inputs `x` (N x C x H x W).
 
     model       an evaluation-mode network
@@ -22,10 +24,16 @@ def activations(model, x, layers, batch_size=256, device="cpu", dtype=torch.floa
     device      where the forward passes run (default cpu); results come back on the CPU
     dtype       storage type of the results (default float16, half the memory; float32 for exact values);
                 a layer whose values overflow float16 (|x| > 65504) is kept in float32
+    exact_on_cpu on the CPU, run the forward passes in float64 (on a copy of the model): float32
+                kernels differ in their last bits between instruction sets (AVX2, AVX-512, ...), and
+                a value near a float16 rounding boundary would be stored differently on another
+                machine; from float64 the stored values are the same bits on every CPU
 
     Returns {layer name: tensor N x ...}. Each output is copied as soon as the hook sees it, so an
     in-place operation later in the net (ReLU(inplace=True)) does not change it; a module called
     several times in one forward pass (a shared ReLU) gives its last output."""
+    if exact_on_cpu and torch.device(device).type == "cpu":
+        model, x = copy.deepcopy(model).double(), x.double()
     modules = {name: models.layer(model, name) for name in layers}
     current, out = {}, {name: [] for name in layers}
 

@@ -25,14 +25,32 @@ def as_float(x):
 
 # ---------------------------------------------------------------- digits28
 
+def _bilinear_weights(n_in, n_out):
+    """Source indices and weights of a bilinear resize along one axis (align_corners=False, as
+    torch.nn.functional.interpolate)."""
+    src = np.maximum((np.arange(n_out) + 0.5) * (n_in / n_out) - 0.5, 0.0)
+    i0 = np.minimum(np.floor(src).astype(int), n_in - 1)
+    i1 = np.minimum(i0 + 1, n_in - 1)
+    w1 = src - i0
+    return i0, i1, 1.0 - w1, w1
+
+
+def bilinear(x, size):
+    """Bilinear resize of N x C x H x W float64 arrays to size x size, in element-wise float64 (no
+    BLAS, no vectorised reduction), so that the result is the same bits on every CPU."""
+    i0, i1, a, b = _bilinear_weights(x.shape[-2], size)
+    x = x[..., i0, :] * a[:, None] + x[..., i1, :] * b[:, None]
+    j0, j1, c, d = _bilinear_weights(x.shape[-1], size)
+    return x[..., j0] * c + x[..., j1] * d
+
+
 def digits28(size=28, test_fraction=0.2, seed=0):
     """scikit-learn's digits, bilinearly upsampled from 8x8 to size x size, split train/test."""
     from sklearn.datasets import load_digits
 
     d = load_digits()
-    x = torch.from_numpy(d.images).float().unsqueeze(1) / 16.0
-    x = torch.nn.functional.interpolate(x, size=(size, size), mode="bilinear", align_corners=False)
-    x = (x.clamp(0, 1) * 255).round().to(torch.uint8)
+    x = bilinear(d.images[:, None] / 16.0, size)
+    x = torch.from_numpy((np.clip(x, 0, 1) * 255).round().astype(np.uint8))
     y = torch.from_numpy(d.target).long()
     perm = torch.randperm(len(y), generator=torch.Generator().manual_seed(seed))
     n_test = int(round(len(y) * test_fraction))

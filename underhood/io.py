@@ -29,8 +29,10 @@ def atomic_path(path):
 
 
 def save_torch(obj, path):
-    with atomic_path(path) as tmp:
-        torch.save(obj, tmp)
+    """torch.save, atomically; through an open file, so that the zip inside holds no temporary name
+    and the same object always gives the same bytes."""
+    with atomic_path(path) as tmp, open(tmp, "wb") as f:
+        torch.save(obj, f)
 
 
 def load_torch(path, map_location="cpu"):
