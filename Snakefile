@@ -1,9 +1,18 @@
 # underhood: every figure of "Under the hood" (EE-559, lecture 8), regenerated.
 # Table of contents: one rules/*.smk per figure family. Targets: figures/<tier>/<id>.png
 
+import sys
+
 from snakemake.utils import min_version
 
 min_version("9.0")
+
+
+# A syntax error in config.yaml stops with its file and line (Snakemake's own message has neither).
+sys.path.insert(0, workflow.basedir)
+from underhood.config import check_yaml_file
+
+check_yaml_file(f"{workflow.basedir}/config.yaml")
 
 
 configfile: f"{workflow.basedir}/config.yaml"

@@ -36,8 +36,8 @@ rule activations:
         mem_mb=8000,
         runtime=30,
     shell:
-        "{params.run}/activations.py {params.args} --device {params.device} --threads {threads}"
-        " --seed {params.seed} {output} > {log} 2>&1"
+        "{params.run}/activations.py {params.args} --device {params.device:q} --threads {threads}"
+        " --seed {params.seed:q} {output:q} > {log:q} 2>&1"
 
 
 rule activation_maps:
@@ -57,15 +57,15 @@ rule activation_maps:
         fid="|".join(ACTIVATION_FIGURES),
     params:
         run=RUN,
-        layers=lambda w: " ".join(tier_layers(config["figures"]["activations"]["layers"][ACTIVATION_FIGURES[w.fid][0]], w.tier)),
+        layers=lambda w: tier_layers(config["figures"]["activations"]["layers"][ACTIVATION_FIGURES[w.fid][0]], w.tier),
         sample=lambda w: 0 if activation_inputs(w.tier, ACTIVATION_FIGURES[w.fid][0], "scene") == "photos"
         else config["figures"]["activations"]["sample"],
         nb_channels=config["figures"]["activations"]["nb_channels"],
         seed=config["seed"],
         title=lambda w: ACTIVATION_FIGURES[w.fid][1],
     shell:
-        "{params.run}/activation_maps.py --cache {input} --sample {params.sample} --layers {params.layers}"
-        " --nb-channels {params.nb_channels} --seed {params.seed} --title {params.title:q} {output} > {log} 2>&1"
+        "{params.run}/activation_maps.py --cache {input:q} --sample {params.sample:q} --layers {params.layers:q}"
+        " --nb-channels {params.nb_channels:q} --seed {params.seed:q} --title {params.title:q} {output:q} > {log:q} 2>&1"
 
 
 rule face_unit:
@@ -91,6 +91,6 @@ rule face_unit:
         if activation_inputs(w.tier, "alexnet", "faces") == "lfw"
         else "A class unit: the last conv layer's channel that separates one class from the others best",
     shell:
-        "{params.run}/face_unit.py --cache {input} --layer {params.p[layer]} --positive {params.positive:q}"
-        " --score {params.p[score]} --nb-top {params.p[nb_top]} --nb-images {params.p[nb_images]}"
-        " --csv {output.csv} --title {params.title:q} {output.figure} > {log} 2>&1"
+        "{params.run}/face_unit.py --cache {input:q} --layer {params.p[layer]:q} --positive {params.positive:q}"
+        " --score {params.p[score]:q} --nb-top {params.p[nb_top]:q} --nb-images {params.p[nb_images]:q}"
+        " --csv {output.csv:q} --title {params.title:q} {output.figure:q} > {log:q} 2>&1"

@@ -17,12 +17,12 @@ rule dilation_sizes:
         "logs/{tier}/figures/dilation-sizes.log",
     params:
         run=RUN,
-        sizes=" ".join(f"{h}x{w}" for h, w in config["figures"]["dilation"]["input_sizes"]),
+        sizes=[f"{h}x{w}" for h, w in config["figures"]["dilation"]["input_sizes"]],
         kernels=config["figures"]["dilation"]["kernel_sizes"],
         dilations=config["figures"]["dilation"]["dilations"],
     shell:
-        "{params.run}/dilation.py sizes --input-sizes {params.sizes} --kernel-sizes {params.kernels}"
-        " --dilations {params.dilations} --csv {output.csv} --png {output.png} > {log} 2>&1"
+        "{params.run}/dilation.py sizes --input-sizes {params.sizes:q} --kernel-sizes {params.kernels:q}"
+        " --dilations {params.dilations:q} --csv {output.csv:q} --png {output.png:q} > {log:q} 2>&1"
 
 
 rule dilation_diagram:
@@ -39,4 +39,4 @@ rule dilation_diagram:
     params:
         run=RUN,
     shell:
-        "{params.run}/dilation.py diagram --png {output} > {log} 2>&1"
+        "{params.run}/dilation.py diagram --png {output:q} > {log:q} 2>&1"

@@ -33,7 +33,7 @@ rule around_input_images:
         run=RUN,
         args=around_images_args,
     shell:
-        "{params.run}/around_input.py images {output} {params.args} > {log} 2>&1"
+        "{params.run}/around_input.py images {output:q} {params.args} > {log:q} 2>&1"
 
 
 rule attribution:
@@ -63,8 +63,8 @@ rule attribution:
         mem_mb=8000,
         runtime=120,
     shell:
-        "{params.run}/around_input.py {params.what} {output} --images {input.images} {params.model} {params.args}"
-        " --seed {params.seed} --device {params.device} --threads {threads} > {log} 2>&1"
+        "{params.run}/around_input.py {params.what:q} {output:q} --images {input.images:q} {params.model} {params.args}"
+        " --seed {params.seed:q} --device {params.device:q} --threads {threads} > {log:q} 2>&1"
 
 
 rule zeiler_top9_scan:
@@ -92,8 +92,8 @@ rule zeiler_top9_scan:
         mem_mb=8000,
         runtime=120,
     shell:
-        "{params.run}/around_input.py zeiler {output} {params.model} {params.args}"
-        " --seed {params.seed} --device {params.device} --threads {threads} > {log} 2>&1"
+        "{params.run}/around_input.py zeiler {output:q} {params.model} {params.args}"
+        " --seed {params.seed:q} --device {params.device:q} --threads {threads} > {log:q} 2>&1"
 
 
 rule around_input_figure:
@@ -117,5 +117,5 @@ rule around_input_figure:
         title=lambda w: AROUND_FIGURES[w.fid][1],
         caption=lambda w: open(caption(w.fid)).read(),  # report/captions/<id>.rst, shown by around-input.rst
     shell:
-        "{params.run}/around_input_figures.py {wildcards.fid} {output} --images {input.images}"
-        " --maps {input.maps} --title {params.title:q} > {log} 2>&1"
+        "{params.run}/around_input_figures.py {wildcards.fid:q} {output:q} --images {input.images:q}"
+        " --maps {input.maps:q} --title {params.title:q} > {log:q} 2>&1"

@@ -14,8 +14,8 @@ rule digits28:
         size=config["data"]["digits28"]["size"],
         test_fraction=config["data"]["digits28"]["test_fraction"],
     shell:
-        "{params.run}/make_dataset.py digits28 {output} --size {params.size}"
-        " --test-fraction {params.test_fraction} --seed {params.seed} > {log} 2>&1"
+        "{params.run}/make_dataset.py digits28 {output:q} --size {params.size:q}"
+        " --test-fraction {params.test_fraction:q} --seed {params.seed:q} > {log:q} 2>&1"
 
 
 rule shapes:
@@ -35,8 +35,8 @@ rule shapes:
     resources:
         mem_mb=4000,
     shell:
-        "{params.run}/make_dataset.py shapes {output} --size {wildcards.size}"
-        " --n-train {params.n_train} --n-test {params.n_test} --seed {params.seed} > {log} 2>&1"
+        "{params.run}/make_dataset.py shapes {output:q} --size {wildcards.size:q}"
+        " --n-train {params.n_train:q} --n-test {params.n_test:q} --seed {params.seed:q} > {log:q} 2>&1"
 
 
 # ---------------------------------------------------------------- lecture tier: downloads
@@ -61,9 +61,9 @@ rule download:
         sha256=lambda w: DOWNLOADS[w.name]["sha256"],
     localrule: True
     shell:
-        "{params.run}/download.py {params.url:q} {output:q} --sha256 {params.sha256}"
-        " --retries {params.retries} --timeout {params.timeout}"
-        " > {log} 2>&1"
+        "{params.run}/download.py {params.url:q} {output:q} --sha256 {params.sha256:q}"
+        " --retries {params.retries:q} --timeout {params.timeout:q}"
+        " > {log:q} 2>&1"
 
 
 MNIST_KEYS = ["mnist_train_images", "mnist_train_labels", "mnist_test_images", "mnist_test_labels"]
@@ -84,7 +84,7 @@ rule mnist:
     resources:
         mem_mb=2000,
     shell:
-        "{params.run}/make_lecture_dataset.py mnist {output} --files {input} --sha256 {params.sha256} > {log} 2>&1"
+        "{params.run}/make_lecture_dataset.py mnist {output:q} --files {input:q} --sha256 {params.sha256:q} > {log:q} 2>&1"
 
 
 rule cifar10:
@@ -102,4 +102,4 @@ rule cifar10:
     resources:
         mem_mb=4000,
     shell:
-        "{params.run}/make_lecture_dataset.py cifar10 {output} --files {input} --sha256 {params.sha256} > {log} 2>&1"
+        "{params.run}/make_lecture_dataset.py cifar10 {output:q} --files {input:q} --sha256 {params.sha256:q} > {log:q} 2>&1"

@@ -1,20 +1,43 @@
 # Config validation and the helpers that turn config into file names.
+import os
 import re
+import shlex
 import sys
 
 from snakemake.utils import validate
 
 sys.path.insert(0, workflow.basedir)
-from underhood.config import check_config
+from underhood.config import check_config, check_names
 
 check_config(config, f"{workflow.basedir}/schemas/config.schema.yaml")
 validate(config, "../schemas/config.schema.yaml")
+# Layer and class names, against the nets; cached beside the workflow (shared by every working
+# directory), else in the working directory's .snakemake/.
+check_names(config, (f"{workflow.basedir}/.snakemake/underhood/names.json", ".snakemake/underhood/names.json"))
 
 CACHE = config["cache_dir"]
 FIGURES = config["figures_dir"]
+# Jobs write nothing under ~: matplotlib's config and font cache go under the cache (the jobs inherit
+# this environment, and cluster jobs parse this file again). One that the user set is kept.
+os.environ.setdefault("MPLCONFIGDIR", os.path.abspath(os.path.join(CACHE, "matplotlib")))
+
+
+def q(value):
+    """One shell word: a config value or a path, quoted so that the shell passes it on literally.
+    Every value a helper below puts into a command line goes through q (or qs); rules quote their
+    own fields with {x:q}."""
+    return shlex.quote(str(value))
+
+
+def qs(values):
+    """Several shell words, each quoted (q)."""
+    return " ".join(q(v) for v in values)
+
+
 # "python .../scripts": the interpreter that runs Snakemake (the venv), also in cluster jobs.
-# Rules call a script as "{params.run}/NAME.py" (params.run=RUN).
-RUN = f"{sys.executable} {workflow.basedir}/scripts"
+# Rules call a script as "{params.run}/NAME.py" (params.run=RUN), both parts quoted.
+SCRIPTS = f"{workflow.basedir}/scripts"
+RUN = f"{q(sys.executable)} {q(SCRIPTS)}"
 CONDA_ENV = "../envs/underhood.yaml"
 FIGURE_IDS = {}  # id -> family (report category); each rules/*.smk adds its own
 
@@ -63,9 +86,9 @@ def model_args(tier, name):
     """Script arguments that load the lecture's model `name`: --model PATH, and for a downloaded
     torchvision state dict its architecture and pinned SHA-256."""
     e = zoo_entry(tier, name)
-    args = f"--model {model_file(tier, name)}"
+    args = f"--model {q(model_file(tier, name))}"
     if "pretrained" in e:
-        args += f" --arch {e['arch']} --sha256 {config['downloads']['files'][e['pretrained']]['sha256']}"
+        args += f" --arch {q(e['arch'])} --sha256 {q(config['downloads']['files'][e['pretrained']]['sha256'])}"
     return args
 
 
@@ -79,17 +102,17 @@ def caption(fid):
 
 def train_args(wildcards):
     t = config["train"][wildcards.arch]
-    args = f"--epochs {t['epochs']} --batch-size {t['batch_size']} --lr {t['lr']} --weight-decay {t['weight_decay']}"
+    args = f"--epochs {q(t['epochs'])} --batch-size {q(t['batch_size'])} --lr {q(t['lr'])} --weight-decay {q(t['weight_decay'])}"
     if "first_layer_weight_decay" in t:
-        args += f" --first-layer-weight-decay {t['first_layer_weight_decay']}"
+        args += f" --first-layer-weight-decay {q(t['first_layer_weight_decay'])}"
     if not t.get("flips", True):
         args += " --no-flips"
     if "n_train" in t:
-        args += f" --n-train {t['n_train']}"
+        args += f" --n-train {q(t['n_train'])}"
     depth = {e.get("depth") for e in config["zoo"][wildcards.tier].values()
              if e["arch"] == wildcards.arch and e.get("dataset") == wildcards.dataset} - {None}
     if depth:  # an architecture parameter of the zoo entry (resnet_nopool)
-        args += f" --depth {depth.pop()}"
+        args += f" --depth {q(depth.pop())}"
     return args
 
 
@@ -103,17 +126,17 @@ def download_url(wildcards):
 
 
 def download_sums(*keys):
-    return " ".join(config["downloads"]["files"][k]["sha256"] for k in keys)
+    return [config["downloads"]["files"][k]["sha256"] for k in keys]
 
 
 def filter_args(wildcards):
     model, key, rgb, title = FILTER_FIGURES[wildcards.fid]  # (rules/parameters.smk)
     f = config["figures"]["filters"][key]
-    args = f"--layer {f['layer']} --scale {config['figures']['filters']['scale']}"
+    args = f"--layer {q(f['layer'])} --scale {q(config['figures']['filters']['scale'])}"
     if "nb_filters" in f:
-        args += f" --nb-filters {f['nb_filters']}"
+        args += f" --nb-filters {q(f['nb_filters'])}"
     if "nb_channels" in f:
-        args += f" --nb-channels {f['nb_channels']}"
+        args += f" --nb-channels {q(f['nb_channels'])}"
     if rgb:
         args += " --rgb"
     return f"{model_args(wildcards.tier, model)} {args}"
@@ -171,15 +194,15 @@ def activation_args(wildcards):
         raise ValueError(f"no figure reads activations of {key[0]} on {key[1]}; known: "
                          + ", ".join(f"{m}-{i}" for m, i in uses))
     layers, nb = uses[key]
-    args = f"{model_args(wildcards.tier, wildcards.model)} --layers {' '.join(layers)}"
+    args = f"{model_args(wildcards.tier, wildcards.model)} --layers {qs(layers)}"
     if wildcards.inputs == "photos":
-        args += f" --inputs photos --photos {config['figures']['activations']['photo']}"
+        args += f" --inputs photos --photos {q(config['figures']['activations']['photo'])}"
     elif wildcards.inputs == "lfw":
         args += " --inputs lfw"
     else:
-        args += f" --inputs {dataset_file(wildcards.tier, wildcards.inputs)}"
+        args += f" --inputs {q(dataset_file(wildcards.tier, wildcards.inputs))}"
     if nb:
-        args += f" --nb-samples {nb}"
+        args += f" --nb-samples {q(nb)}"
     return args
 
 
@@ -201,46 +224,45 @@ def around_images_input(wildcards):
 def around_images_args(wildcards):
     picked = config["figures"]["around_input"]["images"][wildcards.tier]
     if wildcards.tier == "lecture":
-        return "--photos " + " ".join(map(str, picked)) + " --size 224"
-    return f"--data {dataset_file(wildcards.tier, 'shapes64')} --indices " + " ".join(map(str, picked))
+        return f"--photos {qs(picked)} --size 224"
+    return f"--data {q(dataset_file(wildcards.tier, 'shapes64'))} --indices {qs(picked)}"
 
 
 def attribution_args(wildcards):
     p = config["figures"]["around_input"]
     if wildcards.method == "occlusion":
         o = p["occlusion"]
-        return (f"--mask {o[wildcards.tier]['mask']} --stride {o[wildcards.tier]['stride']} --fills {' '.join(o['fills'])}"
-                f" --blur-sigma {o['blur_sigma']} --batch-size {o['batch_size']}")
+        return (f"--mask {q(o[wildcards.tier]['mask'])} --stride {q(o[wildcards.tier]['stride'])} --fills {qs(o['fills'])}"
+                f" --blur-sigma {q(o['blur_sigma'])} --batch-size {q(o['batch_size'])}")
     if wildcards.method == "smoothgrad":
         s = p["smoothgrad"]
-        return f"--sigma {s['sigma']} --nb-samples {s['nb_samples']} --batch-size {s['batch_size']}"
+        return f"--sigma {q(s['sigma'])} --nb-samples {q(s['nb_samples'])} --batch-size {q(s['batch_size'])}"
     if wildcards.method == "gradient-irregularity":
         g = p["gradient_irregularity"]
-        return f"--eps-std {g['eps_std']} --nb-steps {g['nb_steps']} --nb-pixels {g['nb_pixels']} --image {g['image']} --batch-size {g['batch_size']}"
+        return (f"--eps-std {q(g['eps_std'])} --nb-steps {q(g['nb_steps'])} --nb-pixels {q(g['nb_pixels'])}"
+                f" --image {q(g['image'])} --batch-size {q(g['batch_size'])}")
     return ""
 
 
 def zeiler_args(wildcards):
     z = config["figures"]["around_input"]["zeiler"]
     t = z[wildcards.tier]
-    return (f"--data {dataset_file(wildcards.tier, t['dataset'])} --layer {t['layer']} --size {t['size']}"
-            f" --nb-scan {t['nb_scan']} --nb-channels {z['nb_channels']} --nb-top {z['nb_top']}")
+    return (f"--data {q(dataset_file(wildcards.tier, t['dataset']))} --layer {q(t['layer'])} --size {q(t['size'])}"
+            f" --nb-scan {q(t['nb_scan'])} --nb-channels {q(z['nb_channels'])} --nb-top {q(z['nb_top'])}")
 
 
 # ---------------------------------------------------------------- E. Synthesis (rules/synthesis.smk)
 
 def max_response_objective(wildcards):
     """Script arguments of the maximum-response objective `what` (noprior, conv4..conv13, classes)."""
-    import shlex
-
     mr, tier, what = config["figures"]["max_response"], wildcards.tier, wildcards.what
     if what in ("noprior", "classes"):
         classes = mr["noprior_classes" if what == "noprior" else "classes"][tier]
         weight = 0 if what == "noprior" else mr["prior_weight"][tier]["logit"]
-        return f"--objective logit --classes {' '.join(map(shlex.quote, classes))} --prior-weight {weight}"
+        return f"--objective logit --classes {qs(classes)} --prior-weight {q(weight)}"
     n = int(what[len("conv"):])
     kind = "channel" if n <= 7 else "unit"  # the lecture: channels of conv 4 and 7, units of conv 10 and 13
-    return f"--objective {kind} --conv {n} --nb-units {mr['nb_units']} --prior-weight {mr['prior_weight'][tier][kind]}"
+    return f"--objective {kind} --conv {n} --nb-units {q(mr['nb_units'])} --prior-weight {q(mr['prior_weight'][tier][kind])}"
 
 
 def adversarial_data(tier):
@@ -249,8 +271,6 @@ def adversarial_data(tier):
 
 
 def adversarial_images(tier):
-    import shlex
-
     images = config["figures"]["adversarial"]["images"][tier]
-    data = f"--data {adversarial_data(tier)} " if tier == "embedded" else ""
-    return data + "--images " + " ".join(map(shlex.quote, map(str, images)))
+    data = f"--data {q(adversarial_data(tier))} " if tier == "embedded" else ""
+    return f"{data}--images {qs(images)}"

@@ -23,9 +23,9 @@ rule dynamics_data:
         mem_mb=3000,
         runtime=20,
     shell:
-        "{params.run}/dynamics_data.py {output} --size {params.d[size]} --n-rects {params.d[n_rects]}"
-        " --n-train {params.d[n_train]} --n-test {params.d[n_test]} --pull-angle {params.d[pull_angle]}"
-        " --pull-accel {params.d[pull_accel]} --pull-duration {params.d[pull_duration]} --seed {params.seed} > {log} 2>&1"
+        "{params.run}/dynamics_data.py {output:q} --size {params.d[size]:q} --n-rects {params.d[n_rects]:q}"
+        " --n-train {params.d[n_train]:q} --n-test {params.d[n_test]:q} --pull-angle {params.d[pull_angle]:q}"
+        " --pull-accel {params.d[pull_accel]:q} --pull-duration {params.d[pull_duration]:q} --seed {params.seed:q} > {log:q} 2>&1"
 
 
 rule dynamics_train:
@@ -50,9 +50,9 @@ rule dynamics_train:
         mem_mb=4000,
         runtime=60,
     shell:
-        "{params.run}/dynamics_train.py --data {input} --model {output.model} --metrics {output.metrics}"
-        " --steps {params.d[steps]} --batch-size {params.d[batch_size]} --lr {params.d[lr]} --channels {params.d[channels]}"
-        " --seed {params.seed} --device {params.device} --threads {threads} > {log} 2>&1"
+        "{params.run}/dynamics_train.py --data {input:q} --model {output.model:q} --metrics {output.metrics:q}"
+        " --steps {params.d[steps]:q} --batch-size {params.d[batch_size]:q} --lr {params.d[lr]:q} --channels {params.d[channels]:q}"
+        " --seed {params.seed:q} --device {params.device:q} --threads {threads} > {log:q} 2>&1"
 
 
 rule dynamics_figures:
@@ -78,14 +78,14 @@ rule dynamics_figures:
         run=RUN,
         d=config["dynamics"],
         seed=config["seed"],
-        layers=" ".join(map(str, config["dynamics"]["show_layers"])),
-        scenes=" ".join(map(str, config["dynamics"]["show_scenes"])),
+        layers=config["dynamics"]["show_layers"],
+        scenes=config["dynamics"]["show_scenes"],
     threads: 1
     resources:
         mem_mb=2000,
         runtime=10,
     shell:
-        "{params.run}/dynamics_figures.py --data {input.data} --model {input.model}"
-        " --activations {output.activations} --scenes {output.scenes} --layers {params.layers}"
-        " --nb-channels {params.d[show_channels]} --activation-scenes {params.scenes}"
-        " --nb-scenes {params.d[nb_scenes]} --seed {params.seed} > {log} 2>&1"
+        "{params.run}/dynamics_figures.py --data {input.data:q} --model {input.model:q}"
+        " --activations {output.activations:q} --scenes {output.scenes:q} --layers {params.layers:q}"
+        " --nb-channels {params.d[show_channels]:q} --activation-scenes {params.scenes:q}"
+        " --nb-scenes {params.d[nb_scenes]:q} --seed {params.seed:q} > {log:q} 2>&1"

@@ -25,9 +25,9 @@ rule swiss_roll_embedding:
         seed=config["seed"],
     threads: 1
     shell:
-        "{params.run}/embed.py --swiss-roll {params.roll[nb_samples]} --noise {params.roll[noise]}"
-        " --noise-dim-std {params.roll[noise_dim_std]} --engine {params.engine}"
-        " --perplexity {params.perplexity} --seed {params.seed} --threads {threads} {output} > {log} 2>&1"
+        "{params.run}/embed.py --swiss-roll {params.roll[nb_samples]:q} --noise {params.roll[noise]:q}"
+        " --noise-dim-std {params.roll[noise_dim_std]:q} --engine {params.engine:q}"
+        " --perplexity {params.perplexity:q} --seed {params.seed:q} --threads {threads} {output:q} > {log:q} 2>&1"
 
 
 rule layer_embedding:
@@ -43,6 +43,7 @@ rule layer_embedding:
         "benchmarks/{tier}/embeddings/{model}/{layer}.tsv"
     wildcard_constraints:
         model="lenet|resnet_cifar",
+        layer="[A-Za-z0-9_.]+",
     params:
         run=RUN,
         engine=config["figures"]["tsne"]["engine"],
@@ -53,8 +54,8 @@ rule layer_embedding:
         mem_mb=4000,
         runtime=20,
     shell:
-        "{params.run}/embed.py --cache {input} --layer {wildcards.layer} --engine {params.engine}"
-        " --perplexity {params.perplexity} --seed {params.seed} --threads {threads} {output} > {log} 2>&1"
+        "{params.run}/embed.py --cache {input:q} --layer {wildcards.layer:q} --engine {params.engine:q}"
+        " --perplexity {params.perplexity:q} --seed {params.seed:q} --threads {threads} {output:q} > {log:q} 2>&1"
 
 
 rule tsne_swiss_roll:
@@ -73,8 +74,8 @@ rule tsne_swiss_roll:
     params:
         run=RUN,
     shell:
-        "{params.run}/tsne_figure.py --swiss-roll {input}"
-        " --title 't-SNE unrolling of the swiss roll (with one noise dimension)' {output} > {log} 2>&1"
+        "{params.run}/tsne_figure.py --swiss-roll {input:q}"
+        " --title 't-SNE unrolling of the swiss roll (with one noise dimension)' {output:q} > {log:q} 2>&1"
 
 
 rule tsne_layers:
@@ -96,4 +97,4 @@ rule tsne_layers:
         run=RUN,
         title=lambda w: TSNE_FIGURES[w.fid][1],
     shell:
-        "{params.run}/tsne_figure.py --embeddings {input} --title {params.title:q} {output} > {log} 2>&1"
+        "{params.run}/tsne_figure.py --embeddings {input:q} --title {params.title:q} {output:q} > {log:q} 2>&1"

@@ -28,9 +28,9 @@ rule toy_hidden_lines:
         seed=config["seed"],
         p=config["figures"]["toy_hidden_lines"],
     shell:
-        "{params.run}/toy_hidden_lines.py {output} --nb-hidden {params.p[nb_hidden]}"
-        " --nb-samples {params.p[nb_samples]} --steps {params.p[steps]} --lr {params.p[lr]}"
-        " --seed {params.seed} > {log} 2>&1"
+        "{params.run}/toy_hidden_lines.py {output:q} --nb-hidden {params.p[nb_hidden]:q}"
+        " --nb-samples {params.p[nb_samples]:q} --steps {params.p[steps]:q} --lr {params.p[lr]:q}"
+        " --seed {params.seed:q} > {log:q} 2>&1"
 
 
 rule filters:
@@ -54,4 +54,4 @@ rule filters:
         title=lambda w: FILTER_FIGURES[w.fid][3],
         scale=config["figures"]["filters"]["scale"],
     shell:
-        "{params.run}/filters.py {params.args} --title {params.title:q} {output} > {log} 2>&1"
+        "{params.run}/filters.py {params.args} --title {params.title:q} {output:q} > {log:q} 2>&1"

@@ -44,9 +44,9 @@ rule max_response_optimise:
         mem_mb=4000,
         runtime=60,
     shell:
-        "{params.run}/max_response.py optimise {params.model} {params.objective} --steps {params.steps}"
-        " --lr {params.lr} --init-std {params.init_std} --seed {params.seed} --device {params.device}"
-        " --threads {threads} --output {output} > {log} 2>&1"
+        "{params.run}/max_response.py optimise {params.model} {params.objective} --steps {params.steps:q}"
+        " --lr {params.lr:q} --init-std {params.init_std:q} --seed {params.seed:q} --device {params.device:q}"
+        " --threads {threads} --output {output:q} > {log:q} 2>&1"
 
 
 rule max_response_figure:
@@ -70,8 +70,8 @@ rule max_response_figure:
         title=lambda w: MAX_RESPONSE[w.fid][1],
         contrast=MR["contrast"],
     shell:
-        "{params.run}/max_response.py figure --cache {input} --title {params.title:q} --contrast {params.contrast}"
-        " --png {output.png} --csv {output.csv} > {log} 2>&1"
+        "{params.run}/max_response.py figure --cache {input:q} --title {params.title:q} --contrast {params.contrast:q}"
+        " --png {output.png:q} --csv {output.csv:q} > {log:q} 2>&1"
 
 
 rule adversarial_optimise:
@@ -96,9 +96,9 @@ rule adversarial_optimise:
         sign_step=ADV["sign_step"],
     threads: 1
     shell:
-        "{params.run}/adversarial.py optimise {params.model} {params.images} --steps {params.steps}"
-        " --lr {params.lr} --step {params.step} --sign-step {params.sign_step} --seed {params.seed}"
-        " --device {params.device} --threads {threads} --output {output} > {log} 2>&1"
+        "{params.run}/adversarial.py optimise {params.model} {params.images} --steps {params.steps:q}"
+        " --lr {params.lr:q} --step {params.step:q} --sign-step {params.sign_step:q} --seed {params.seed:q}"
+        " --device {params.device:q} --threads {threads} --output {output:q} > {log:q} 2>&1"
 
 
 rule adversarial_figure:
@@ -120,7 +120,7 @@ rule adversarial_figure:
         step=lambda w: ADV["step"][w.tier],  # (the caption)
         sign_step=ADV["sign_step"],
     shell:
-        "{params.run}/adversarial.py table --cache {input} --png {output.png} --csv {output.csv} > {log} 2>&1"
+        "{params.run}/adversarial.py table --cache {input:q} --png {output.png:q} --csv {output.csv:q} > {log:q} 2>&1"
 
 
 rule adversarial_sphere_samples:
@@ -142,9 +142,9 @@ rule adversarial_sphere_samples:
         radius=ADV["sphere_radius"],
     threads: 1
     shell:
-        "{params.run}/adversarial.py sphere --cache {input.adversarial} {params.model}"
-        " --samples {params.samples} --radius {params.radius} --seed {params.seed}"
-        " --device {params.device} --threads {threads} --output {output} > {log} 2>&1"
+        "{params.run}/adversarial.py sphere --cache {input.adversarial:q} {params.model}"
+        " --samples {params.samples:q} --radius {params.radius:q} --seed {params.seed:q}"
+        " --device {params.device:q} --threads {threads} --output {output:q} > {log:q} 2>&1"
 
 
 rule adversarial_sphere_figure:
@@ -164,7 +164,7 @@ rule adversarial_sphere_figure:
     params:
         run=RUN,
     shell:
-        "{params.run}/adversarial.py sphere-figure --sphere {input} --png {output.png} --csv {output.csv} > {log} 2>&1"
+        "{params.run}/adversarial.py sphere-figure --sphere {input:q} --png {output.png:q} --csv {output.csv:q} > {log:q} 2>&1"
 
 
 rule fooling_evolve:
@@ -191,11 +191,11 @@ rule fooling_evolve:
         runtime=60,
     shell:
         "{params.run}/fooling.py evolve {params.model} --classes {params.classes:q}"
-        " --evaluations {params.p[evaluations]} --population {params.p[population]}"
-        " --genome-size {params.p[genome_size]} --elite {params.p[elite]} --tournament {params.p[tournament]}"
-        " --crossover {params.p[crossover]} --mutation-rate {params.p[mutation_rate]}"
-        " --mutation-std {params.p[mutation_std]} --seed {params.seed} --device {params.device}"
-        " --threads {threads} --output {output} > {log} 2>&1"
+        " --evaluations {params.p[evaluations]:q} --population {params.p[population]:q}"
+        " --genome-size {params.p[genome_size]:q} --elite {params.p[elite]:q} --tournament {params.p[tournament]:q}"
+        " --crossover {params.p[crossover]:q} --mutation-rate {params.p[mutation_rate]:q}"
+        " --mutation-std {params.p[mutation_std]:q} --seed {params.seed:q} --device {params.device:q}"
+        " --threads {threads} --output {output:q} > {log:q} 2>&1"
 
 
 rule fooling_figure:
@@ -215,4 +215,4 @@ rule fooling_figure:
     params:
         run=RUN,
     shell:
-        "{params.run}/fooling.py figure --cache {input} --png {output.png} --csv {output.csv} > {log} 2>&1"
+        "{params.run}/fooling.py figure --cache {input:q} --png {output.png:q} --csv {output.csv:q} > {log:q} 2>&1"

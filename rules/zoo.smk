@@ -26,6 +26,6 @@ rule train:
         mem_mb=4000,
         runtime=60,
     shell:
-        "{params.run}/train.py --arch {wildcards.arch} --data {input} --model {output.model}"
-        " --metrics {output.metrics} {params.args} --seed {params.seed} --device {params.device}"
-        " --threads {threads} > {log} 2>&1"
+        "{params.run}/train.py --arch {wildcards.arch:q} --data {input:q} --model {output.model:q}"
+        " --metrics {output.metrics:q} {params.args} --seed {params.seed:q} --device {params.device:q}"
+        " --threads {threads} > {log:q} 2>&1"

@@ -5,6 +5,9 @@ import argparse
 import numpy as np
 
 from underhood import activations, io, plot
+from underhood.cli import one_line_errors
+
+one_line_errors()  # the project's own errors end with one line, not a traceback
 
 p = argparse.ArgumentParser(description=__doc__)
 p.add_argument("--cache", required=True, help="activation cache written by scripts/activations.py")

@@ -8,6 +8,9 @@ import torch
 from PIL import Image
 
 from underhood import activations, data, io, models, train
+from underhood.cli import one_line_errors
+
+one_line_errors()  # the project's own errors end with one line, not a traceback
 
 p = argparse.ArgumentParser(description=__doc__)
 p.add_argument("--model", required=True, help="checkpoint (or torchvision state dict with --arch)")

@@ -11,6 +11,9 @@ import torch
 from underhood import adversarial as adv
 from underhood import cli, data, io, models, train
 from underhood import synthesis_plot as sp
+from underhood.cli import one_line_errors
+
+one_line_errors()  # the project's own errors end with one line, not a traceback
 
 p = argparse.ArgumentParser(description=__doc__)
 sub = p.add_subparsers(dest="cmd", required=True)

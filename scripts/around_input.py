@@ -17,6 +17,9 @@ from PIL import Image
 from underhood import backprop, io, models, occlusion, saliency, smoothgrad, zeiler
 from underhood.data import as_float, photos
 from underhood.train import normalize
+from underhood.cli import one_line_errors
+
+one_line_errors()  # the project's own errors end with one line, not a traceback
 
 p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
 p.add_argument("what", choices=["images", "occlusion", "saliency", "smoothgrad", "irregularity", "relu-rules", "zeiler"])

@@ -5,6 +5,9 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from underhood import io, plot  # noqa: F401 (plot sets matplotlib's backend and style)
+from underhood.cli import one_line_errors
+
+one_line_errors()  # the project's own errors end with one line, not a traceback
 
 FIGS = ["occlusion-originals", "occlusion-mask", "occlusion-vgg19", "saliency-alexnet", "saliency-vgg19",
         "gradient-irregularity", "smoothgrad-vgg19", "backprop-deconv-guided-vgg16", "zeiler-top9"]

@@ -5,6 +5,9 @@ import matplotlib.pyplot as plt
 import pandas as pd
 
 from underhood import dilation, io, plot
+from underhood.cli import one_line_errors
+
+one_line_errors()  # the project's own errors end with one line, not a traceback
 
 p = argparse.ArgumentParser(description=__doc__)
 sub = p.add_subparsers(dest="what", required=True)

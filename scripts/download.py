@@ -3,6 +3,9 @@ import argparse
 import sys
 
 from underhood import assets
+from underhood.cli import one_line_errors
+
+one_line_errors()  # the project's own errors end with one line, not a traceback
 
 p = argparse.ArgumentParser(description=__doc__)
 p.add_argument("url")

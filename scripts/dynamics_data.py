@@ -3,6 +3,9 @@ pymunk; (start, grasp) -> end images, cached as uint8 tensors."""
 import argparse
 
 from underhood import dynamics, io
+from underhood.cli import one_line_errors
+
+one_line_errors()  # the project's own errors end with one line, not a traceback
 
 p = argparse.ArgumentParser(description=__doc__)
 p.add_argument("output")

@@ -4,6 +4,9 @@ import argparse
 
 from underhood import dynamics, io
 from underhood import plot  # noqa: F401  (matplotlib backend and style shared by the figures)
+from underhood.cli import one_line_errors
+
+one_line_errors()  # the project's own errors end with one line, not a traceback
 
 p = argparse.ArgumentParser(description=__doc__)
 p.add_argument("--data", required=True)

@@ -9,6 +9,9 @@ import os
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 from underhood import dynamics, io  # noqa: E402
+from underhood.cli import one_line_errors  # noqa: E402
+
+one_line_errors()  # the project's own errors end with one line, not a traceback
 
 p = argparse.ArgumentParser(description=__doc__)
 p.add_argument("--data", required=True)

@@ -7,6 +7,9 @@ import numpy as np
 import pandas as pd
 
 from underhood import activations, io, plot
+from underhood.cli import one_line_errors
+
+one_line_errors()  # the project's own errors end with one line, not a traceback
 
 p = argparse.ArgumentParser(description=__doc__)
 p.add_argument("--cache", required=True, help="activation cache written by scripts/activations.py")

@@ -2,6 +2,9 @@
 import argparse
 
 from underhood import data, io
+from underhood.cli import one_line_errors
+
+one_line_errors()  # the project's own errors end with one line, not a traceback
 
 p = argparse.ArgumentParser(description=__doc__)
 p.add_argument("name", choices=["digits28", "shapes"])

@@ -9,6 +9,9 @@ import argparse
 import sys
 
 from underhood import assets, io
+from underhood.cli import one_line_errors
+
+one_line_errors()  # the project's own errors end with one line, not a traceback
 
 p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
 p.add_argument("name", choices=["mnist", "cifar10"])

@@ -9,6 +9,9 @@ from underhood import cli, io, models
 from underhood import max_response as mr
 from underhood import synthesis_plot as sp
 from underhood.edge_energy import edge_energy
+from underhood.cli import one_line_errors
+
+one_line_errors()  # the project's own errors end with one line, not a traceback
 
 p = argparse.ArgumentParser(description=__doc__)
 sub = p.add_subparsers(dest="cmd", required=True)

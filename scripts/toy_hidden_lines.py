@@ -6,6 +6,9 @@ import numpy as np
 import torch
 
 from underhood import io, toy
+from underhood.cli import one_line_errors
+
+one_line_errors()  # the project's own errors end with one line, not a traceback
 
 p = argparse.ArgumentParser(description=__doc__)
 p.add_argument("output")

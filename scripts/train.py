@@ -3,6 +3,9 @@ import argparse
 
 from underhood import io, models, train
 from underhood.data import as_float
+from underhood.cli import one_line_errors
+
+one_line_errors()  # the project's own errors end with one line, not a traceback
 
 p = argparse.ArgumentParser(description=__doc__)
 p.add_argument("--arch", required=True, choices=["lenet", "alexnet_small", "vgg_small", "resnet_small", "resnet_nopool"])

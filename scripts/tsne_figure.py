@@ -7,6 +7,9 @@ import math
 import numpy as np
 
 from underhood import io, plot
+from underhood.cli import one_line_errors
+
+one_line_errors()  # the project's own errors end with one line, not a traceback
 
 p = argparse.ArgumentParser(description=__doc__)
 src = p.add_mutually_exclusive_group(required=True)

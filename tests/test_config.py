@@ -10,6 +10,12 @@ CASES = [
     ("figures:\n  filters:\n    scale: log\n", "config: figures.filters.scale is 'log'; allowed: per_filter, shared"),
     ("colour: blue\n", "config: unknown key 'colour'; allowed here:"),
     ("train:\n  lenet: {epochs: 0, batch_size: 64, lr: 0.1, weight_decay: 0}\n", "config: train.lenet.epochs is 0"),
+    ("cache_dir: \"cache$(touch x)\"\n", "config: cache_dir is 'cache$(touch x)'; expected a directory (no $"),
+    ("figures:\n  face_unit: {layer: features.10, class: \"disc; ls\", score: auc, nb_top: 3, nb_images: 2}\n",
+     "config: figures.face_unit.class is 'disc; ls'; expected a class name"),
+    ("figures:\n  filters:\n    lenet_conv1: {layer: features.99}\n",
+     "config: figures.filters.lenet_conv1.layer is 'features.99': not a layer of lenet (lenet, embedded tier); "
+     "valid layers: features.0,"),
 ]
 
 

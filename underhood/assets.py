@@ -105,10 +105,21 @@ def fetch(url, dest, sha256, retries=3, timeout=60, log=print, backoff=2.0):
         verify(dest, sha256)
         log(f"{dest.name}: already present, sha256 ok")
         return dest
-    dest.parent.mkdir(parents=True, exist_ok=True)
+    from .io import WriteError, remove_stale_parts, replace_synced
+
+    try:
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        remove_stale_parts(dest)  # left by a killed download
+    except OSError as e:
+        raise WriteError(f"cannot write {dest}: folder {dest.parent} is not writable ({e.strerror or e})") from None
+    umask = os.umask(0)
+    os.umask(umask)
     reason = "no attempt made"
     for attempt in range(1, max(1, retries) + 1):
-        fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".part")
+        try:
+            fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".part")
+        except OSError as e:
+            raise WriteError(f"cannot write {dest}: folder {dest.parent} is not writable ({e.strerror or e})") from None
         try:
             log(f"{dest.name}: downloading {url} (attempt {attempt}/{retries})")
             with os.fdopen(fd, "wb") as out:
@@ -116,7 +127,8 @@ def fetch(url, dest, sha256, retries=3, timeout=60, log=print, backoff=2.0):
             if actual != sha256:
                 raise ChecksumError(f"{dest.name}: sha256 mismatch for {url}: expected {sha256}, got {actual}; "
                                     "the file was not kept")
-            os.replace(tmp, dest)
+            os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600: readable by the others, as any download
+            replace_synced(tmp, dest)
             log(f"{dest.name}: sha256 ok, written to {dest}")
             return dest
         except ChecksumError:

@@ -1,4 +1,16 @@
-"""Arguments shared by the figure scripts: which model to load, and how to run."""
+"""What the scripts share: their model and run arguments, and how they end on an error.
+
+`one_line_errors()` (called by every script under scripts/ before it does anything) makes an error
+that this project's code raises with a message (a missing or corrupt file, a wrong name or value, a
+failed download, a folder that cannot be written) end the script with one line, `error: MESSAGE`,
+and exit status 1, instead of a traceback. Anything else (a bug, an error inside a library) keeps
+its traceback; UNDERHOOD_TRACEBACK=1 shows the traceback of every error."""
+import os
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+OWN_CODE = (str(ROOT / "underhood") + os.sep, str(ROOT / "scripts") + os.sep)
 
 
 def add_model_args(parser):
@@ -13,3 +25,55 @@ def add_run_args(parser):
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--device", default="auto")
     parser.add_argument("--threads", type=int, default=1)
+
+
+def _own_error_types():
+    from .io import WriteError
+
+    types = [ValueError, FileNotFoundError, WriteError]
+    if "underhood.assets" in sys.modules:
+        types.append(sys.modules["underhood.assets"].DownloadError)
+    return tuple(types)
+
+
+def _raised_by_own_code(tb):
+    """Whether the innermost frame of a traceback is in underhood/ or scripts/."""
+    last = None
+    while tb is not None:
+        last, tb = tb, tb.tb_next
+    return last is not None and os.path.abspath(last.tb_frame.f_code.co_filename).startswith(OWN_CODE)
+
+
+def one_line_message(error):
+    """The project's error as one line: `error: MESSAGE`, or None when it deserves a traceback."""
+    if os.environ.get("UNDERHOOD_TRACEBACK") or not isinstance(error, _own_error_types()):
+        return None
+    text = " ".join(str(error).split())
+    if not text or not _raised_by_own_code(error.__traceback__):
+        return None
+    return f"error: {text}"
+
+
+def _excepthook(kind, error, tb):
+    message = one_line_message(error) if isinstance(error, Exception) else None
+    if message is None:
+        sys.__excepthook__(kind, error, tb)
+    else:
+        print(message, file=sys.stderr, flush=True)  # Python then exits with status 1
+
+
+def one_line_errors():
+    """Install the one-line ending for the project's own errors (see the module's doc)."""
+    sys.excepthook = _excepthook
+
+
+def main(function, *args, **kwargs):
+    """Call `function`; the project's own errors end the program with `error: ...` and status 1."""
+    try:
+        return function(*args, **kwargs)
+    except Exception as e:
+        message = one_line_message(e)
+        if message is None:
+            raise
+        print(message, file=sys.stderr, flush=True)
+        raise SystemExit(1) from None

@@ -1,5 +1,7 @@
 """Atomic writes, deterministic figure files, device and seed handling."""
 import contextlib
+import glob
+import hashlib
 import os
 import random
 import tempfile
@@ -9,20 +11,59 @@ import numpy as np
 import torch
 
 
+class WriteError(OSError):
+    """A file that cannot be written where it must go; the message is one line."""
+
+
+def remove_stale_parts(path):
+    """Remove the temporary files `.NAME.*.part` that a killed writer of `path` left beside it
+    (one job writes a given output at a time, so none of them is in use)."""
+    path = Path(path)
+    for part in path.parent.glob(f".{glob.escape(path.name)}.*.part"):
+        try:
+            part.unlink()
+        except FileNotFoundError:
+            pass
+
+
+def fsync_path(path):
+    """Flush a written file (or a folder's entries) to the disk."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def replace_synced(tmp, path):
+    """os.replace, with the file flushed to the disk before and the folder's entry after, so that
+    a crash leaves the old file or the new one, never an empty or partial one under the name."""
+    fsync_path(tmp)
+    os.replace(tmp, path)
+    try:
+        fsync_path(Path(path).parent)
+    except OSError:  # some filesystems cannot fsync a folder
+        pass
+
+
 @contextlib.contextmanager
 def atomic_path(path):
     """Yield a temporary path beside `path`; rename it onto `path` only if the block succeeds,
     so that no half-written file is ever left under the final name."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=path.suffix + ".part")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        remove_stale_parts(path)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=path.suffix + ".part")
+    except OSError as e:
+        raise WriteError(f"cannot write {path}: folder {path.parent} is not writable ({e.strerror or e})") from None
     os.close(fd)
     umask = os.umask(0)
     os.umask(umask)
     try:
         yield Path(tmp)
         os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; outputs are ordinary files
-        os.replace(tmp, path)
+        replace_synced(tmp, path)
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
@@ -30,19 +71,76 @@ def atomic_path(path):
 
 def save_torch(obj, path):
     """torch.save, atomically; through an open file, so that the zip inside holds no temporary name
-    and the same object always gives the same bytes."""
+    and the same object always gives the same bytes. Its SHA-256 goes beside it (sha256_sidecar)."""
     with atomic_path(path) as tmp, open(tmp, "wb") as f:
         torch.save(obj, f)
+    write_sha256(path)
+
+
+def sha256_file(path):
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        while chunk := f.read(1 << 20):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def sha256_sidecar(path):
+    """NAME.sha256 beside NAME, in sha256sum's format (`sha256sum -c NAME.sha256` checks it by hand)."""
+    return Path(f"{path}.sha256")
+
+
+def write_sha256(path):
+    with atomic_path(sha256_sidecar(path)) as tmp:
+        tmp.write_text(f"{sha256_file(path)}  {Path(path).name}\n")
+
+
+def check_sha256(path):
+    """Check `path` against its sidecar, written after it by write_sha256. A file without a sidecar
+    (a download, a committed test fixture) or one newer than its sidecar (replaced since, e.g. placed
+    by hand: Snakemake sees its new time) is not checked; a file changed under an unchanged time is."""
+    side = sha256_sidecar(path)
+    try:
+        side_time = side.stat().st_mtime_ns
+        expected = side.read_text().split()[0].lower()
+    except (OSError, IndexError):
+        return
+    if os.stat(path).st_mtime_ns > side_time:
+        return
+    actual = sha256_file(path)
+    if actual != expected:
+        raise CorruptFileError(f"{path} is corrupt (sha256 {actual} != {expected} in {side.name}): "
+                               "delete it and rerun")
+
+
+class CorruptFileError(ValueError):
+    """A cached or downloaded file that cannot be what it should be; the message is one line."""
+
+
+def _load_failure(e):
+    """Why torch.load failed, in a few words. Never PyTorch's own advice: its message for a file
+    that holds more than tensors suggests weights_only=False, which runs the file's code."""
+    text = " ".join(str(e).split())
+    if isinstance(e, EOFError) or not text:
+        return "empty or truncated"
+    if "weights_only" in text or "Weights only load failed" in text:
+        return "not a file of tensors and plain values"
+    if "zip archive" in text or "central directory" in text:
+        return "not a complete zip archive: truncated or overwritten"
+    return f"{type(e).__name__}: {text.split('. ')[0][:120]}"
 
 
 def load_torch(path, map_location="cpu"):
-    """Load a file written by save_torch (or a downloaded state dict): tensors and plain types only."""
+    """Load a file written by save_torch (or a downloaded state dict): tensors and plain types only.
+    A missing file raises FileNotFoundError, an unreadable one CorruptFileError (one line each)."""
+    if not os.path.isfile(path):
+        raise FileNotFoundError(f"{path}: no such file; rerun the workflow to make it")
+    check_sha256(path)
     try:
         return torch.load(path, map_location=map_location, weights_only=True)
-    except FileNotFoundError:
-        raise
-    except Exception as e:  # corrupt or foreign file: say which
-        raise ValueError(f"{path}: not a readable torch file ({type(e).__name__}: {e}); delete it and rerun") from None
+    except Exception as e:  # corrupt or foreign file: say which, and what to do
+        raise CorruptFileError(f"{path}: not a readable torch file, corrupt ({_load_failure(e)}): "
+                               "delete it and rerun") from None
 
 
 def save_figure(fig, path, dpi=100):
