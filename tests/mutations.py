@@ -25,7 +25,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from conftest import ROOT, TEST_FIGURES, jobs_run, place_fixtures, snakemake  # noqa: E402
-from test_figures import BASELINES, compare  # noqa: E402
+from test_figures import check  # noqa: E402
 
 
 @dataclass(frozen=True)
@@ -172,8 +172,8 @@ def run(m, figures, base, runs):
         elif not new.exists():
             result[fid] = "not made"
         else:
-            msg = compare(new, BASELINES / f"{fid}.png", failures=top / "failures")
-            result[fid] = msg and ("size changed" if msg.startswith("size") else msg.split(" of pixels")[0] + " px")
+            msg = check(fid, new.parent, failures=top / "failures")
+            result[fid] = msg and (msg.split(" of pixels")[0] + " px" if " of pixels" in msg else msg[:80])
     shutil.rmtree(src, ignore_errors=True)  # keep the figures, failures and log; drop the bulky copies
     shutil.rmtree(work / "cache", ignore_errors=True)
     return result

@@ -40,3 +40,19 @@ def test_pca_of_a_flat_cloud_keeps_its_plane():
     p = tsne.pca(x)
     assert p.shape == (300, 2)
     np.testing.assert_allclose(np.abs(np.corrcoef(p[:, 0], x[:, 0])[0, 1]), 1, atol=1e-3)
+
+
+def test_pca_initialization_is_the_first_two_components_scaled():
+    """openTSNE's PCA initialization, computed in float64 (same bits on every CPU): the principal
+    components up to their sign, the first with standard deviation 1e-4; both Gram-matrix sides."""
+    from sklearn.decomposition import PCA
+
+    rng = np.random.default_rng(0)
+    for shape in [(300, 5), (40, 200)]:
+        x = (rng.normal(size=shape) * np.linspace(5, 1, shape[1])).astype(np.float32)
+        y = tsne.pca_initialization(x)
+        ref = PCA(2, svd_solver="full").fit_transform(x.astype(np.float64))
+        ref = ref / ref[:, 0].std() * 1e-4
+        np.testing.assert_allclose(np.abs(y), np.abs(ref), rtol=1e-5, atol=1e-11)
+        assert y.dtype == np.float64 and np.array_equal(y, y.astype(np.float32))
+        assert (y[np.abs(y).argmax(0), [0, 1]] > 0).all()

@@ -19,7 +19,8 @@ def tsne(x, perplexity=50, engine="opentsne", seed=0, n_jobs=1, n_iter=None):
     """2-D t-SNE of the points x (N x D, any float array); returns an N x 2 float32 array.
 
     perplexity  "[crudely] how many points are considered neighbors of each point" (default 50, the lecture's)
-    engine      'opentsne' (default; FFT-accelerated gradients, PCA initialization) or 'sklearn'
+    engine      'opentsne' (default; FFT-accelerated gradients, PCA initialization made the same on
+                every CPU: pca_initialization) or 'sklearn'
                 (scikit-learn's Barnes-Hut TSNE, PCA initialization), both seeded
     seed        random state of the engine (neighbour search, optimization)
     n_jobs      threads (default 1)
@@ -32,8 +33,8 @@ def tsne(x, perplexity=50, engine="opentsne", seed=0, n_jobs=1, n_iter=None):
         from openTSNE import TSNE
 
         steps = {} if n_iter is None else dict(early_exaggeration_iter=n_iter // 4, n_iter=n_iter - n_iter // 4)
-        y = TSNE(n_components=2, perplexity=perplexity, negative_gradient_method="fft", initialization="pca",
-                 random_state=seed, n_jobs=n_jobs, **steps).fit(x)
+        y = TSNE(n_components=2, perplexity=perplexity, negative_gradient_method="fft",
+                 initialization=pca_initialization(x), random_state=seed, n_jobs=n_jobs, **steps).fit(x)
         return np.asarray(y, dtype=np.float32)
     if engine == "sklearn":
         from sklearn.manifold import TSNE
@@ -43,6 +44,26 @@ def tsne(x, perplexity=50, engine="opentsne", seed=0, n_jobs=1, n_iter=None):
                  **steps).fit_transform(x)
         return y.astype(np.float32)
     raise ValueError(f"t-SNE engine {engine!r} is not one of {', '.join(ENGINES)}")
+
+
+def pca_initialization(x, std=1e-4):
+    """openTSNE's PCA initialization (the first two principal components, scaled to a standard
+    deviation of `std` along the first), made independent of the CPU: computed in float64 from the
+    smaller of the two Gram matrices, signs fixed (each component's largest coordinate positive), then
+    rounded to float32. A float32 SVD (scikit-learn's PCA, openTSNE's default) runs the BLAS kernels
+    of the CPU at hand, whose last bits differ between instruction sets, and t-SNE amplifies that
+    into another layout; float64 differences do not survive the rounding."""
+    x = np.asarray(x, dtype=np.float64).reshape(len(x), -1)
+    x = x - x.mean(0)
+    if x.shape[0] <= x.shape[1]:  # N x N Gram matrix: y = u * sqrt(lambda)
+        w, u = np.linalg.eigh(x @ x.T)
+        y = u[:, ::-1][:, :2] * np.sqrt(np.maximum(w[::-1][:2], 0))
+    else:  # D x D covariance: y = x v
+        w, v = np.linalg.eigh(x.T @ x)
+        y = x @ v[:, ::-1][:, :2]
+    y = y * np.sign(y[np.abs(y).argmax(0), [0, 1]])
+    y = y / y[:, 0].std() * std
+    return y.astype(np.float32).astype(np.float64)
 
 
 def pca(x, n_components=2):
