@@ -20,9 +20,9 @@ rule activations:
     conda:
         CONDA_ENV
     log:
-        "logs/{tier}/activations/{model}-{inputs}.log",
+        f"{LOGS}/{{tier}}/activations/{{model}}-{{inputs}}.log",
     benchmark:
-        "benchmarks/{tier}/activations/{model}-{inputs}.tsv"
+        f"{BENCHMARKS}/{{tier}}/activations/{{model}}-{{inputs}}.tsv"
     wildcard_constraints:
         model="lenet|alexnet|resnet152|resnet_cifar",
         inputs="[a-z0-9]+",
@@ -52,7 +52,7 @@ rule activation_maps:
     conda:
         CONDA_ENV
     log:
-        "logs/{tier}/figures/{fid}.log",
+        f"{LOGS}/{{tier}}/figures/{{fid}}.log",
     wildcard_constraints:
         fid="|".join(ACTIVATION_FIGURES),
     params:
@@ -81,7 +81,7 @@ rule face_unit:
     conda:
         CONDA_ENV
     log:
-        "logs/{tier}/figures/face-unit.log",
+        f"{LOGS}/{{tier}}/figures/face-unit.log",
     params:
         run=RUN,
         p=config["figures"]["face_unit"],

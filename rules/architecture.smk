@@ -14,7 +14,7 @@ rule dilation_sizes:
     conda:
         CONDA_ENV
     log:
-        "logs/{tier}/figures/dilation-sizes.log",
+        f"{LOGS}/{{tier}}/figures/dilation-sizes.log",
     params:
         run=RUN,
         sizes=[f"{h}x{w}" for h, w in config["figures"]["dilation"]["input_sizes"]],
@@ -35,7 +35,7 @@ rule dilation_diagram:
     conda:
         CONDA_ENV
     log:
-        "logs/{tier}/figures/dilation-diagram.log",
+        f"{LOGS}/{{tier}}/figures/dilation-diagram.log",
     params:
         run=RUN,
     shell:

@@ -28,7 +28,7 @@ rule around_input_images:
     conda:
         CONDA_ENV
     log:
-        "logs/{tier}/attributions/images.log",
+        f"{LOGS}/{{tier}}/attributions/images.log",
     params:
         run=RUN,
         args=around_images_args,
@@ -45,9 +45,9 @@ rule attribution:
     conda:
         CONDA_ENV
     log:
-        "logs/{tier}/attributions/{method}-{model}.log",
+        f"{LOGS}/{{tier}}/attributions/{{method}}-{{model}}.log",
     benchmark:
-        "benchmarks/{tier}/attributions/{method}-{model}.tsv"
+        f"{BENCHMARKS}/{{tier}}/attributions/{{method}}-{{model}}.tsv"
     wildcard_constraints:
         method="occlusion|saliency|smoothgrad|gradient-irregularity|relu-rules",
         model="alexnet|vgg16|vgg19",
@@ -76,9 +76,9 @@ rule zeiler_top9_scan:
     conda:
         CONDA_ENV
     log:
-        "logs/{tier}/attributions/zeiler-top9-{model}.log",
+        f"{LOGS}/{{tier}}/attributions/zeiler-top9-{{model}}.log",
     benchmark:
-        "benchmarks/{tier}/attributions/zeiler-top9-{model}.tsv"
+        f"{BENCHMARKS}/{{tier}}/attributions/zeiler-top9-{{model}}.tsv"
     wildcard_constraints:
         model="alexnet|vgg16|vgg19",
     params:
@@ -109,7 +109,7 @@ rule around_input_figure:
     conda:
         CONDA_ENV
     log:
-        "logs/{tier}/figures/{fid}.log",
+        f"{LOGS}/{{tier}}/figures/{{fid}}.log",
     wildcard_constraints:
         fid="|".join(AROUND_FIGURES),
     params:

@@ -7,7 +7,7 @@ rule digits28:
     conda:
         CONDA_ENV
     log:
-        "logs/embedded/data/digits28.log",
+        f"{LOGS}/embedded/data/digits28.log",
     params:
         run=RUN,
         seed=config["seed"],
@@ -24,7 +24,7 @@ rule shapes:
     conda:
         CONDA_ENV
     log:
-        "logs/embedded/data/shapes{size}.log",
+        f"{LOGS}/embedded/data/shapes{{size}}.log",
     wildcard_constraints:
         size="32|64",
     params:
@@ -50,7 +50,7 @@ rule download:
     conda:
         CONDA_ENV
     log:
-        "logs/lecture/downloads/{name}.log",
+        f"{LOGS}/lecture/downloads/{{name}}.log",
     wildcard_constraints:
         name="|".join(re.escape(n) for n in DOWNLOADS) or "(?!)",
     params:
@@ -77,7 +77,7 @@ rule mnist:
     conda:
         CONDA_ENV
     log:
-        "logs/lecture/data/mnist.log",
+        f"{LOGS}/lecture/data/mnist.log",
     params:
         run=RUN,
         sha256=lambda w: download_sums(*MNIST_KEYS),
@@ -95,7 +95,7 @@ rule cifar10:
     conda:
         CONDA_ENV
     log:
-        "logs/lecture/data/cifar10.log",
+        f"{LOGS}/lecture/data/cifar10.log",
     params:
         run=RUN,
         sha256=lambda w: download_sums("cifar10"),

@@ -17,6 +17,18 @@ check_names(config, (f"{workflow.basedir}/.snakemake/underhood/names.json", ".sn
 
 CACHE = config["cache_dir"]
 FIGURES = config["figures_dir"]
+# Logs and benchmarks: logs_dir and benchmarks_dir. Left at their defaults (logs, benchmarks) while
+# cache_dir is not the default (cache), they follow the cache: <cache_dir>/logs and <cache_dir>/benchmarks,
+# so that two runs with different caches do not overwrite each other's logs (issue 11). (Setting them
+# explicitly to logs / benchmarks with another cache_dir cannot be told from the default: give an
+# absolute path to keep them there.)
+_FOLLOWS_CACHE = os.path.normpath(CACHE) != "cache"
+LOGS = config["logs_dir"]
+BENCHMARKS = config["benchmarks_dir"]
+if _FOLLOWS_CACHE and LOGS == "logs":
+    LOGS = f"{CACHE}/logs"
+if _FOLLOWS_CACHE and BENCHMARKS == "benchmarks":
+    BENCHMARKS = f"{CACHE}/benchmarks"
 # Jobs write nothing under ~: matplotlib's config and font cache go under the cache (the jobs inherit
 # this environment, and cluster jobs parse this file again). One that the user set is kept.
 os.environ.setdefault("MPLCONFIGDIR", os.path.abspath(os.path.join(CACHE, "matplotlib")))

@@ -11,9 +11,9 @@ rule dynamics_data:
     conda:
         CONDA_ENV
     log:
-        "logs/{tier}/data/dynamics.log",
+        f"{LOGS}/{{tier}}/data/dynamics.log",
     benchmark:
-        "benchmarks/{tier}/data/dynamics.tsv"
+        f"{BENCHMARKS}/{{tier}}/data/dynamics.tsv"
     params:
         run=RUN,
         d=config["dynamics"],
@@ -37,9 +37,9 @@ rule dynamics_train:
     conda:
         CONDA_ENV
     log:
-        "logs/{tier}/train/dynamics-resnet18.log",
+        f"{LOGS}/{{tier}}/train/dynamics-resnet18.log",
     benchmark:
-        "benchmarks/{tier}/train/dynamics-resnet18.tsv"
+        f"{BENCHMARKS}/{{tier}}/train/dynamics-resnet18.tsv"
     params:
         run=RUN,
         d=config["dynamics"],
@@ -73,7 +73,7 @@ rule dynamics_figures:
     conda:
         CONDA_ENV
     log:
-        "logs/{tier}/figures/dynamics.log",
+        f"{LOGS}/{{tier}}/figures/dynamics.log",
     params:
         run=RUN,
         d=config["dynamics"],

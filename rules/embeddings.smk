@@ -16,7 +16,7 @@ rule swiss_roll_embedding:
     conda:
         CONDA_ENV
     log:
-        "logs/{tier}/embeddings/swiss-roll.log",
+        f"{LOGS}/{{tier}}/embeddings/swiss-roll.log",
     params:
         run=RUN,
         roll=config["figures"]["tsne"]["swiss_roll"],
@@ -38,9 +38,9 @@ rule layer_embedding:
     conda:
         CONDA_ENV
     log:
-        "logs/{tier}/embeddings/{model}/{layer}.log",
+        f"{LOGS}/{{tier}}/embeddings/{{model}}/{{layer}}.log",
     benchmark:
-        "benchmarks/{tier}/embeddings/{model}/{layer}.tsv"
+        f"{BENCHMARKS}/{{tier}}/embeddings/{{model}}/{{layer}}.tsv"
     wildcard_constraints:
         model="lenet|resnet_cifar",
         layer="[A-Za-z0-9_.]+",
@@ -70,7 +70,7 @@ rule tsne_swiss_roll:
     conda:
         CONDA_ENV
     log:
-        "logs/{tier}/figures/tsne-swiss-roll.log",
+        f"{LOGS}/{{tier}}/figures/tsne-swiss-roll.log",
     params:
         run=RUN,
     shell:
@@ -90,7 +90,7 @@ rule tsne_layers:
     conda:
         CONDA_ENV
     log:
-        "logs/{tier}/figures/{fid}.log",
+        f"{LOGS}/{{tier}}/figures/{{fid}}.log",
     wildcard_constraints:
         fid="|".join(TSNE_FIGURES),
     params:

@@ -22,7 +22,7 @@ rule toy_hidden_lines:
     conda:
         CONDA_ENV
     log:
-        "logs/{tier}/figures/toy-hidden-lines.log",
+        f"{LOGS}/{{tier}}/figures/toy-hidden-lines.log",
     params:
         run=RUN,
         seed=config["seed"],
@@ -45,7 +45,7 @@ rule filters:
     conda:
         CONDA_ENV
     log:
-        "logs/{tier}/figures/{fid}.log",
+        f"{LOGS}/{{tier}}/figures/{{fid}}.log",
     wildcard_constraints:
         fid="|".join(FILTER_FIGURES),
     params:

@@ -25,9 +25,9 @@ rule max_response_optimise:
     conda:
         CONDA_ENV
     log:
-        "logs/{tier}/synthesis/max-response-{what}.log",
+        f"{LOGS}/{{tier}}/synthesis/max-response-{{what}}.log",
     benchmark:
-        "benchmarks/{tier}/synthesis/max-response-{what}.tsv"
+        f"{BENCHMARKS}/{{tier}}/synthesis/max-response-{{what}}.tsv"
     wildcard_constraints:
         what="noprior|conv4|conv7|conv10|conv13|classes",
     params:
@@ -62,7 +62,7 @@ rule max_response_figure:
     conda:
         CONDA_ENV
     log:
-        "logs/{tier}/figures/{fid}.log",
+        f"{LOGS}/{{tier}}/figures/{{fid}}.log",
     wildcard_constraints:
         fid="|".join(MAX_RESPONSE),
     params:
@@ -83,7 +83,7 @@ rule adversarial_optimise:
     conda:
         CONDA_ENV
     log:
-        "logs/{tier}/synthesis/adversarial.log",
+        f"{LOGS}/{{tier}}/synthesis/adversarial.log",
     params:
         run=RUN,
         model=lambda w: model_args(w.tier, "alexnet"),
@@ -114,7 +114,7 @@ rule adversarial_figure:
     conda:
         CONDA_ENV
     log:
-        "logs/{tier}/figures/adversarial-alexnet.log",
+        f"{LOGS}/{{tier}}/figures/adversarial-alexnet.log",
     params:
         run=RUN,
         step=lambda w: ADV["step"][w.tier],  # (the caption)
@@ -132,7 +132,7 @@ rule adversarial_sphere_samples:
     conda:
         CONDA_ENV
     log:
-        "logs/{tier}/synthesis/adversarial-sphere.log",
+        f"{LOGS}/{{tier}}/synthesis/adversarial-sphere.log",
     params:
         run=RUN,
         model=lambda w: model_args(w.tier, "alexnet"),
@@ -160,7 +160,7 @@ rule adversarial_sphere_figure:
     conda:
         CONDA_ENV
     log:
-        "logs/{tier}/figures/adversarial-sphere.log",
+        f"{LOGS}/{{tier}}/figures/adversarial-sphere.log",
     params:
         run=RUN,
     shell:
@@ -175,9 +175,9 @@ rule fooling_evolve:
     conda:
         CONDA_ENV
     log:
-        "logs/{tier}/synthesis/fooling.log",
+        f"{LOGS}/{{tier}}/synthesis/fooling.log",
     benchmark:
-        "benchmarks/{tier}/synthesis/fooling.tsv"
+        f"{BENCHMARKS}/{{tier}}/synthesis/fooling.tsv"
     params:
         run=RUN,
         model=lambda w: model_args(w.tier, "alexnet"),
@@ -211,7 +211,7 @@ rule fooling_figure:
     conda:
         CONDA_ENV
     log:
-        "logs/{tier}/figures/fooling-images.log",
+        f"{LOGS}/{{tier}}/figures/fooling-images.log",
     params:
         run=RUN,
     shell:

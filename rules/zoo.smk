@@ -11,9 +11,9 @@ rule train:
     conda:
         CONDA_ENV
     log:
-        "logs/{tier}/train/{arch}-{dataset}.log",
+        f"{LOGS}/{{tier}}/train/{{arch}}-{{dataset}}.log",
     benchmark:
-        "benchmarks/{tier}/train/{arch}-{dataset}.tsv"
+        f"{BENCHMARKS}/{{tier}}/train/{{arch}}-{{dataset}}.tsv"
     wildcard_constraints:
         arch="lenet|alexnet_small|vgg_small|resnet_small|resnet_nopool",
     params:

@@ -52,7 +52,7 @@ def write_overlay(tmp_path, data, name="overlay.yaml"):
 
 # Every string-valued config key whose value reaches a command line (or a path in one).
 STRING_KEYS = [
-    ("cache_dir",), ("figures_dir",),
+    ("cache_dir",), ("figures_dir",), ("logs_dir",), ("benchmarks_dir",),
     ("figures", "filters", "lenet_conv1", "layer"), ("figures", "filters", "alexnet_conv2", "layer"),
     ("figures", "activations", "layers", "lenet", 0), ("figures", "activations", "layers", "resnet152", "lecture", 1),
     ("figures", "activations", "photo"),
@@ -84,6 +84,7 @@ def test_shell_payload_in_a_string_key_is_refused_naming_the_key(path, payload):
      "figures.filters.lenet_conv1.layer"),
     ({"cache_dir": "cache'; touch SENTINEL; '"}, "cache_dir"),
     ({"figures_dir": "figures$(touch SENTINEL)"}, "figures_dir"),
+    ({"logs_dir": "logs; touch SENTINEL"}, "logs_dir"),
 ])
 def test_shell_payload_stops_the_workflow_with_one_line(tmp_path, overlay, key):
     r = snakemake(tmp_path, "-n", "-p", configfiles=[write_overlay(tmp_path, overlay)], check=False)
@@ -134,12 +135,40 @@ def test_figures_dir_with_a_space_works_end_to_end(tmp_path, monkeypatch):
     assert (work / "my figures" / "embedded" / "dilation-sizes.png").stat().st_size > 0
     assert (work / "my figures" / "embedded" / "dilation-sizes.csv").stat().st_size > 0
     assert torch.load(work / "my cache" / "embedded" / "data" / "digits28.pt", weights_only=True)["train_x"].dtype == torch.uint8
-    assert sorted(p.name for p in work.iterdir()) == [".snakemake", "logs", "my cache", "my figures"]
+    # the logs follow the cache (logs_dir left at its default): nothing else beside the two folders
+    assert sorted(p.name for p in work.iterdir()) == [".snakemake", "my cache", "my figures"]
+    assert (work / "my cache" / "logs" / "embedded" / "figures" / "dilation-sizes.log").exists()
     assert (work / "my cache" / "matplotlib").is_dir()
     # (Snakemake itself may keep a cache in ~/.cache/snakemake: not the project's doing)
     written = [str(p.relative_to(home)) for p in home.rglob("*")
                if p.is_file() and not str(p.relative_to(home)).startswith(".cache/snakemake")]
     assert written == [], f"written under ~: {written}"
+
+
+def _job_paths(stdout, field):
+    """The `log:` or `benchmark:` paths of the jobs a dry run lists."""
+    prefix = f"{field}: "
+    return [p for line in stdout.splitlines() if line.startswith("    " + prefix)
+            for p in line.strip()[len(prefix):].split(", ")]
+
+
+@pytest.mark.parametrize("config,logs,benchmarks", [
+    ([], "logs/embedded/", "benchmarks/embedded/"),                        # the defaults
+    (["cache_dir=otherc"], "otherc/logs/embedded/", "otherc/benchmarks/embedded/"),  # follow the cache
+    (["cache_dir=otherc", "logs_dir=mylogs"], "mylogs/embedded/", "otherc/benchmarks/embedded/"),  # set: kept
+    (["benchmarks_dir=my bench"], "logs/embedded/", "my bench/embedded/"),
+], ids=["defaults", "cache_dir", "cache_dir+logs_dir", "benchmarks_dir"])
+def test_logs_and_benchmarks_follow_cache_dir_unless_set(tmp_path, config, logs, benchmarks):
+    """Issue 11: two runs with different caches keep their own logs and benchmarks; logs_dir and
+    benchmarks_dir left at their defaults follow cache_dir, set explicitly they win."""
+    r = snakemake(tmp_path, "-n", "-p", "--forceall", *(["--config", *config] if config else []))
+    log_paths, bench_paths = _job_paths(r.stdout, "log"), _job_paths(r.stdout, "benchmark")
+    assert len(log_paths) > 50 and len(bench_paths) > 20, r.stdout[-2000:]
+    assert [p for p in log_paths if not p.startswith(logs)] == []
+    assert [p for p in bench_paths if not p.startswith(benchmarks)] == []
+    redirects = [c[c.index(">") + 1] for c in _commands(r.stdout, "scripts/") if ">" in c]
+    assert len(redirects) == len(log_paths) and all(p.startswith(logs) for p in redirects), redirects[:5]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".snakemake"]  # a dry run makes no folder
 
 
 RULE_FIELD = re.compile(r"(?<!\{)\{([A-Za-z_][A-Za-z0-9_.\[\]]*)(:[a-z]*)?\}(?!\})")
