@@ -1,8 +1,7 @@
 """Training, and what depends on it, tested by what it must achieve: claims that hold on any machine.
 
-The `trained` run trains the test zoo from scratch with another machine's kernels (conftest.OTHER_CPU);
-its weights differ in their last bits from the committed fixtures, so its figures are not compared
-pixel by pixel: each claim below is what the figure shows, checked from the figure's own numbers. Where
+The `trained` run trains the test zoo from scratch; on any machine but the one that made the committed
+fixtures its weights differ from theirs, so its figures are not compared pixel by pixel: each claim below is what the figure shows, checked from the figure's own numbers. Where
 a claim is about a figure, it is checked on the fixture run too (`figures`)."""
 import json
 import shutil
@@ -11,7 +10,7 @@ import pandas as pd
 import pytest
 import torch
 
-from conftest import OTHER_CPU, snakemake
+from conftest import snakemake
 from underhood import io, tsne
 
 # Held-out accuracy of each test-zoo net (test config: less data and fewer epochs than config.yaml,
@@ -86,7 +85,7 @@ def test_training_is_deterministic(trained, tmp_path):
     (tmp_path / "cache/embedded/data").mkdir(parents=True)
     shutil.copy(trained / "cache/embedded/data/digits28.pt", tmp_path / "cache/embedded/data/digits28.pt")
     target = "cache/embedded/models/lenet-digits28.pt"
-    snakemake(tmp_path, target, env=OTHER_CPU)
+    snakemake(tmp_path, target)
     a = torch.load(trained / target, weights_only=True)["state_dict"]
     b = torch.load(tmp_path / target, weights_only=True)["state_dict"]
     assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
