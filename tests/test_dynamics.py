@@ -103,3 +103,17 @@ def test_training_is_deterministic():
         states.append((net.state_dict(), m["test_mse"]))
     assert states[0][1] == states[1][1]
     assert all(torch.equal(states[0][0][k], states[1][0][k]) for k in states[0][0])
+
+
+@pytest.mark.parametrize("pct_start", [0.05, 0.25])
+def test_one_cycle_schedule_works_for_every_step_count(pct_start):
+    """OneCycleLR divides by zero where its warm-up ends at step 0 (20 steps at 5 %): every count works."""
+    from underhood.train import one_cycle
+
+    for steps in range(1, 61):
+        p = torch.nn.Parameter(torch.zeros(1))
+        opt = torch.optim.Adam([p], lr=0.1)
+        sched = one_cycle(opt, 0.1, steps, pct_start)
+        for _ in range(steps):
+            opt.step()
+            sched.step()

@@ -22,6 +22,8 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from .train import one_cycle
+
 WORLD = 100.0  # the field is WORLD x WORLD simulation units, x to the right, y downwards
 
 DEFAULTS = dict(
@@ -320,8 +322,7 @@ def train(model, data, steps=2000, batch_size=32, lr=2e-3, seed=0, device="cpu",
     model.to(device, memory_format=fmt).train()
     x, y = data["train_x"], data["train_y"]
     opt = torch.optim.Adam(model.parameters(), lr=lr)
-    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=steps, pct_start=0.05,
-                                                anneal_strategy="cos")
+    sched = one_cycle(opt, lr, steps, pct_start=0.05, anneal_strategy="cos")
     start, running = time.time(), None
     bar = tqdm(range(steps), desc="train", mininterval=10)
     perm, pos = torch.randperm(len(x), generator=g), 0

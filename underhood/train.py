@@ -25,6 +25,14 @@ def evaluate(model, x, y, mean, std, device, batch_size=500):
     return correct / len(x)
 
 
+def one_cycle(opt, lr, steps, pct_start, **kwargs):
+    """torch's OneCycleLR over `steps` steps; its warm-up ends at step pct_start * steps - 1, and where
+    that is exactly 0 (e.g. 20 steps at 5 %) torch divides by zero: warm up half a step longer then."""
+    if abs(pct_start * steps - 1) < 1e-9:
+        pct_start += 0.5 / steps
+    return torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=steps, pct_start=pct_start, **kwargs)
+
+
 def param_groups(model, weight_decay, first_layer_weight_decay=None):
     """AdamW groups: the first convolution may get its own (stronger) decoupled weight decay, which
     wears away its random initialization (the part of the filters the data never constrains), so
@@ -44,7 +52,7 @@ def train(model, data, mean, std, epochs, batch_size, lr, weight_decay, seed=0, 
     x, y = data["train_x"], data["train_y"]
     steps = epochs * ((len(x) + batch_size - 1) // batch_size)
     opt = torch.optim.AdamW(param_groups(model, weight_decay, first_layer_weight_decay), lr=lr)
-    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=steps, pct_start=0.25)
+    sched = one_cycle(opt, lr, steps, pct_start=0.25)
     loss_fn = nn.CrossEntropyLoss(label_smoothing=label_smoothing)
     start = time.time()
     bar = tqdm(total=steps, desc="train", mininterval=5)
