@@ -26,7 +26,7 @@ baselines: $(STAMP)
 	$(BIN)/python tests/make_fixtures.py
 	UNDERHOOD_UPDATE_BASELINES=1 $(BIN)/python -m pytest -q tests/test_figures.py -k "test_figure_matches_baseline and not another_cpu"
 
-# Does a deliberate small change to the code fail a figure test? (on demand; about N minutes)
+# Does a deliberate small change to the code fail a figure test? (on demand; about 25 minutes on 2 cores)
 mutations: $(STAMP)
 	$(BIN)/python tests/mutations.py
 
