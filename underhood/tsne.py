@@ -48,30 +48,26 @@ def tsne(x, perplexity=50, engine="opentsne", seed=0, n_jobs=1, n_iter=None):
 
 def pca_initialization(x, std=1e-4):
     """openTSNE's PCA initialization (the first two principal components, scaled to a standard
-    deviation of `std` along the first), made independent of the CPU: computed in float64 from the
-    smaller of the two Gram matrices, signs fixed (each component's largest coordinate positive), then
-    rounded to float32. A float32 SVD (scikit-learn's PCA, openTSNE's default) runs the BLAS kernels
-    of the CPU at hand, whose last bits differ between instruction sets, and t-SNE amplifies that
-    into another layout; float64 differences do not survive the rounding."""
-    x = np.asarray(x, dtype=np.float64).reshape(len(x), -1)
-    x = x - x.mean(0)
-    if x.shape[0] <= x.shape[1]:  # N x N Gram matrix: y = u * sqrt(lambda)
-        w, u = np.linalg.eigh(x @ x.T)
-        y = u[:, ::-1][:, :2] * np.sqrt(np.maximum(w[::-1][:2], 0))
-    else:  # D x D covariance: y = x v
-        w, v = np.linalg.eigh(x.T @ x)
-        y = x @ v[:, ::-1][:, :2]
+    deviation of `std` along the first), made independent of the CPU: computed in float64, signs fixed
+    (each component's largest coordinate positive), then rounded to float32. A float32 SVD (openTSNE's
+    default) runs the BLAS kernels of the CPU at hand, whose last bits differ between instruction
+    sets, and t-SNE amplifies that into another layout; float64 differences do not survive the rounding."""
+    y = _pca64(x, 2)
     y = y * np.sign(y[np.abs(y).argmax(0), [0, 1]])
     y = y / y[:, 0].std() * std
     return y.astype(np.float32).astype(np.float64)
 
 
-def pca(x, n_components=2):
-    """The projection on the first principal components (what t-SNE is compared with)."""
+def _pca64(x, n_components):
     from sklearn.decomposition import PCA
 
     x = np.asarray(x, dtype=np.float64).reshape(len(x), -1)
-    return PCA(n_components=n_components, svd_solver="full").fit_transform(x).astype(np.float32)
+    return PCA(n_components=n_components, svd_solver="full").fit_transform(x)
+
+
+def pca(x, n_components=2):
+    """The projection on the first principal components (what t-SNE is compared with)."""
+    return _pca64(x, n_components).astype(np.float32)
 
 
 def knn_accuracy(y, labels, k=10):
