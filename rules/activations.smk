@@ -53,6 +53,8 @@ rule activation_maps:
         CONDA_ENV
     log:
         f"{LOGS}/{{tier}}/figures/{{fid}}.log",
+    benchmark:
+        f"{BENCHMARKS}/{{tier}}/figures/{{fid}}.tsv"
     wildcard_constraints:
         fid="|".join(ACTIVATION_FIGURES),
     params:
@@ -82,6 +84,8 @@ rule face_unit:
         CONDA_ENV
     log:
         f"{LOGS}/{{tier}}/figures/face-unit.log",
+    benchmark:
+        f"{BENCHMARKS}/{{tier}}/figures/face-unit.tsv"
     params:
         run=RUN,
         p=config["figures"]["face_unit"],

@@ -15,6 +15,8 @@ rule dilation_sizes:
         CONDA_ENV
     log:
         f"{LOGS}/{{tier}}/figures/dilation-sizes.log",
+    benchmark:
+        f"{BENCHMARKS}/{{tier}}/figures/dilation-sizes.tsv"
     params:
         run=RUN,
         sizes=[f"{h}x{w}" for h, w in config["figures"]["dilation"]["input_sizes"]],
@@ -36,6 +38,8 @@ rule dilation_diagram:
         CONDA_ENV
     log:
         f"{LOGS}/{{tier}}/figures/dilation-diagram.log",
+    benchmark:
+        f"{BENCHMARKS}/{{tier}}/figures/dilation-diagram.tsv"
     params:
         run=RUN,
     shell:

@@ -29,6 +29,8 @@ rule around_input_images:
         CONDA_ENV
     log:
         f"{LOGS}/{{tier}}/attributions/images.log",
+    benchmark:
+        f"{BENCHMARKS}/{{tier}}/attributions/images.tsv"
     params:
         run=RUN,
         args=around_images_args,
@@ -110,6 +112,8 @@ rule around_input_figure:
         CONDA_ENV
     log:
         f"{LOGS}/{{tier}}/figures/{{fid}}.log",
+    benchmark:
+        f"{BENCHMARKS}/{{tier}}/figures/{{fid}}.tsv"
     wildcard_constraints:
         fid="|".join(AROUND_FIGURES),
     params:

@@ -8,6 +8,8 @@ rule digits28:
         CONDA_ENV
     log:
         f"{LOGS}/embedded/data/digits28.log",
+    benchmark:
+        f"{BENCHMARKS}/embedded/data/digits28.tsv"
     params:
         run=RUN,
         seed=config["seed"],
@@ -25,6 +27,8 @@ rule shapes:
         CONDA_ENV
     log:
         f"{LOGS}/embedded/data/shapes{{size}}.log",
+    benchmark:
+        f"{BENCHMARKS}/embedded/data/shapes{{size}}.tsv"
     wildcard_constraints:
         size="32|64",
     params:
@@ -51,6 +55,8 @@ rule download:
         CONDA_ENV
     log:
         f"{LOGS}/lecture/downloads/{{name}}.log",
+    benchmark:
+        f"{BENCHMARKS}/lecture/downloads/{{name}}.tsv"
     wildcard_constraints:
         name="|".join(re.escape(n) for n in DOWNLOADS) or "(?!)",
     params:
@@ -78,6 +84,8 @@ rule mnist:
         CONDA_ENV
     log:
         f"{LOGS}/lecture/data/mnist.log",
+    benchmark:
+        f"{BENCHMARKS}/lecture/data/mnist.tsv"
     params:
         run=RUN,
         sha256=lambda w: download_sums(*MNIST_KEYS),
@@ -96,6 +104,8 @@ rule cifar10:
         CONDA_ENV
     log:
         f"{LOGS}/lecture/data/cifar10.log",
+    benchmark:
+        f"{BENCHMARKS}/lecture/data/cifar10.tsv"
     params:
         run=RUN,
         sha256=lambda w: download_sums("cifar10"),

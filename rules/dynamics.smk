@@ -74,6 +74,8 @@ rule dynamics_figures:
         CONDA_ENV
     log:
         f"{LOGS}/{{tier}}/figures/dynamics.log",
+    benchmark:
+        f"{BENCHMARKS}/{{tier}}/figures/dynamics.tsv"
     params:
         run=RUN,
         d=config["dynamics"],

@@ -17,6 +17,8 @@ rule swiss_roll_embedding:
         CONDA_ENV
     log:
         f"{LOGS}/{{tier}}/embeddings/swiss-roll.log",
+    benchmark:
+        f"{BENCHMARKS}/{{tier}}/embeddings/swiss-roll.tsv"
     params:
         run=RUN,
         roll=config["figures"]["tsne"]["swiss_roll"],
@@ -71,6 +73,8 @@ rule tsne_swiss_roll:
         CONDA_ENV
     log:
         f"{LOGS}/{{tier}}/figures/tsne-swiss-roll.log",
+    benchmark:
+        f"{BENCHMARKS}/{{tier}}/figures/tsne-swiss-roll.tsv"
     params:
         run=RUN,
     shell:
@@ -91,6 +95,8 @@ rule tsne_layers:
         CONDA_ENV
     log:
         f"{LOGS}/{{tier}}/figures/{{fid}}.log",
+    benchmark:
+        f"{BENCHMARKS}/{{tier}}/figures/{{fid}}.tsv"
     wildcard_constraints:
         fid="|".join(TSNE_FIGURES),
     params:

@@ -23,6 +23,8 @@ rule toy_hidden_lines:
         CONDA_ENV
     log:
         f"{LOGS}/{{tier}}/figures/toy-hidden-lines.log",
+    benchmark:
+        f"{BENCHMARKS}/{{tier}}/figures/toy-hidden-lines.tsv"
     params:
         run=RUN,
         seed=config["seed"],
@@ -46,6 +48,8 @@ rule filters:
         CONDA_ENV
     log:
         f"{LOGS}/{{tier}}/figures/{{fid}}.log",
+    benchmark:
+        f"{BENCHMARKS}/{{tier}}/figures/{{fid}}.tsv"
     wildcard_constraints:
         fid="|".join(FILTER_FIGURES),
     params:

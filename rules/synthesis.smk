@@ -63,6 +63,8 @@ rule max_response_figure:
         CONDA_ENV
     log:
         f"{LOGS}/{{tier}}/figures/{{fid}}.log",
+    benchmark:
+        f"{BENCHMARKS}/{{tier}}/figures/{{fid}}.tsv"
     wildcard_constraints:
         fid="|".join(MAX_RESPONSE),
     params:
@@ -84,6 +86,8 @@ rule adversarial_optimise:
         CONDA_ENV
     log:
         f"{LOGS}/{{tier}}/synthesis/adversarial.log",
+    benchmark:
+        f"{BENCHMARKS}/{{tier}}/synthesis/adversarial.tsv"
     params:
         run=RUN,
         model=lambda w: model_args(w.tier, "alexnet"),
@@ -115,6 +119,8 @@ rule adversarial_figure:
         CONDA_ENV
     log:
         f"{LOGS}/{{tier}}/figures/adversarial-alexnet.log",
+    benchmark:
+        f"{BENCHMARKS}/{{tier}}/figures/adversarial-alexnet.tsv"
     params:
         run=RUN,
         step=lambda w: ADV["step"][w.tier],  # (the caption)
@@ -133,6 +139,8 @@ rule adversarial_sphere_samples:
         CONDA_ENV
     log:
         f"{LOGS}/{{tier}}/synthesis/adversarial-sphere.log",
+    benchmark:
+        f"{BENCHMARKS}/{{tier}}/synthesis/adversarial-sphere.tsv"
     params:
         run=RUN,
         model=lambda w: model_args(w.tier, "alexnet"),
@@ -161,6 +169,8 @@ rule adversarial_sphere_figure:
         CONDA_ENV
     log:
         f"{LOGS}/{{tier}}/figures/adversarial-sphere.log",
+    benchmark:
+        f"{BENCHMARKS}/{{tier}}/figures/adversarial-sphere.tsv"
     params:
         run=RUN,
     shell:
@@ -212,6 +222,8 @@ rule fooling_figure:
         CONDA_ENV
     log:
         f"{LOGS}/{{tier}}/figures/fooling-images.log",
+    benchmark:
+        f"{BENCHMARKS}/{{tier}}/figures/fooling-images.tsv"
     params:
         run=RUN,
     shell:
