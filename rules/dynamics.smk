@@ -16,7 +16,8 @@ rule dynamics_data:
         f"{BENCHMARKS}/{{tier}}/data/dynamics.tsv"
     params:
         run=RUN,
-        d=config["dynamics"],
+        # only the keys the simulation reads: changing a training or display key keeps the data
+        d={k: config["dynamics"][k] for k in ("size", "n_rects", "n_train", "n_test", "pull_angle", "pull_accel", "pull_duration")},
         seed=config["seed"],
     threads: 1
     resources:

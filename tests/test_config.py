@@ -1,7 +1,7 @@
 """A wrong config key or value stops the run before any job, with one line naming it."""
 import pytest
 
-from conftest import ROOT, snakemake
+from conftest import ROOT, TEST_CONFIG, jobs_run, snakemake
 
 CASES = [
     ("tier: imagenet\n", "config: tier is 'imagenet'; allowed: embedded, lecture"),
@@ -16,6 +16,17 @@ CASES = [
     ("figures:\n  filters:\n    lenet_conv1: {layer: features.99}\n",
      "config: figures.filters.lenet_conv1.layer is 'features.99': not a layer of lenet (lenet, embedded tier); "
      "valid layers: features.0,"),
+    # rules between keys (tests/config.lecture-smoke.yaml's run found the first one failing at run time)
+    ("figures:\n  around_input:\n    occlusion:\n      lecture: {mask: 32, stride: 40}\n",
+     "config: figures.around_input.occlusion.lecture.stride is 40: larger than the mask (32)"),
+    ("figures:\n  around_input:\n    occlusion:\n      embedded: {mask: 80, stride: 2}\n",
+     "config: figures.around_input.occlusion.embedded.mask is 80: larger than the 64x64 images; at most 64"),
+    ("figures:\n  around_input:\n    zeiler:\n      lecture: {nb_scan: 5}\n",
+     "config: figures.around_input.zeiler.nb_top is 9: more than the 5 images scanned"),
+    ("figures:\n  around_input:\n    gradient_irregularity: {image: 7}\n",
+     "config: figures.around_input.gradient_irregularity.image is 7: the embedded tier has 5 images"),
+    ("dynamics: {show_scenes: [0, 600]}\n", "config: dynamics.show_scenes has 600: only 200 test scenes"),
+    ("dynamics: {nb_scenes: 300}\n", "config: dynamics.nb_scenes is 300: only 200 test scenes"),
 ]
 
 
@@ -23,7 +34,7 @@ CASES = [
 def test_bad_config_stops_with_one_line(tmp_path, text, expected):
     bad = tmp_path / "bad.yaml"
     bad.write_text(text)
-    r = snakemake(tmp_path, "-n", configfiles=[bad], check=False)
+    r = snakemake(tmp_path, "-n", configfiles=[TEST_CONFIG, bad], check=False)
     assert r.returncode != 0
     lines = [l for l in r.stdout.splitlines() if l.startswith("config: ")]
     assert len(lines) == 1 and lines[0].startswith(expected), r.stdout[-2000:]
@@ -34,3 +45,18 @@ def test_default_config_dry_run_lists_every_figure(tmp_path):
     r = snakemake(tmp_path, "-n", configfiles=[ROOT / "tests" / "config.test.yaml"])
     for fid in ["toy-hidden-lines", "lenet-conv1-filters", "alexnet-conv2-filters", "dilation-sizes"]:
         assert f"figures/embedded/{fid}.png" in r.stdout
+
+
+def test_training_keys_do_not_resimulate_the_dynamics_data(tmp_path):
+    """dynamics_data's params are the simulation's keys only: a training or display key changed keeps
+    the simulated scenes, a simulation key changed makes them again."""
+    base = "dynamics: {n_train: 8, n_test: 4, show_scenes: [0], nb_scenes: 2"
+    (tmp_path / "a.yaml").write_text(base + "}\n")
+    (tmp_path / "b.yaml").write_text(base + ", steps: 7, lr: 0.01, batch_size: 4, show_channels: 2}\n")
+    (tmp_path / "c.yaml").write_text(base + ", n_rects: 2}\n")
+    target = "cache/embedded/data/dynamics.pt"
+    snakemake(tmp_path, target, configfiles=[TEST_CONFIG, tmp_path / "a.yaml"])
+    r = snakemake(tmp_path, "-n", target, configfiles=[TEST_CONFIG, tmp_path / "b.yaml"])
+    assert "dynamics_data" not in jobs_run(r.stdout), r.stdout[-2000:]
+    r = snakemake(tmp_path, "-n", target, configfiles=[TEST_CONFIG, tmp_path / "c.yaml"])
+    assert "dynamics_data" in jobs_run(r.stdout), r.stdout[-2000:]

@@ -78,7 +78,7 @@ def config_error(config, schema):
     validator = jsonschema.Draft202012Validator(schema)
     err = jsonschema.exceptions.best_match(validator.iter_errors(config))
     if err is None:
-        return None
+        return cross_key_error(config)
     key = _where(err.absolute_path)
     if err.validator == "additionalProperties":
         allowed = sorted(err.schema.get("properties", {}))
@@ -127,6 +127,43 @@ def check_config(config, schema_path):
     msg = config_error(config, schema)
     if msg:
         raise SystemExit(msg)
+
+
+# Image sides of the around-input figures' inputs, per tier: shapes64 test images, 224x224 photo crops.
+AROUND_INPUT_SIDE = {"embedded": 64, "lecture": 224}
+
+
+def cross_key_error(config):
+    """The first rule between keys that the schema cannot say (a value bounded by another), as one
+    line, or None. Runs on a config that passed the schema."""
+    fig = config["figures"]
+    ai = fig["around_input"]
+    for tier, side in AROUND_INPUT_SIDE.items():
+        o = ai["occlusion"][tier]
+        if o["mask"] > side:
+            return (f"config: figures.around_input.occlusion.{tier}.mask is {o['mask']}: larger than the "
+                    f"{side}x{side} images; at most {side}")
+        if o["stride"] > o["mask"]:
+            return (f"config: figures.around_input.occlusion.{tier}.stride is {o['stride']}: larger than the mask "
+                    f"({o['mask']}), so some pixels are never occluded; at most {o['mask']}")
+        images = ai["images"][tier]
+        if ai["gradient_irregularity"]["image"] >= len(images):
+            return (f"config: figures.around_input.gradient_irregularity.image is {ai['gradient_irregularity']['image']}:"
+                    f" the {tier} tier has {len(images)} images (figures.around_input.images.{tier}); at most {len(images) - 1}")
+    z = ai["zeiler"]
+    for tier in AROUND_INPUT_SIDE:
+        scan = z[tier]["nb_scan"]
+        if scan and z["nb_top"] > scan:
+            return (f"config: figures.around_input.zeiler.nb_top is {z['nb_top']}: more than the {scan} images scanned "
+                    f"(figures.around_input.zeiler.{tier}.nb_scan); at most {scan}, or nb_scan 0 (all)")
+    d = config["dynamics"]
+    for key in ("show_scenes",):
+        bad = [i for i in d[key] if i >= d["n_test"]]
+        if bad:
+            return f"config: dynamics.{key} has {bad[0]}: only {d['n_test']} test scenes (dynamics.n_test); at most {d['n_test'] - 1}"
+    if d["nb_scenes"] > d["n_test"]:
+        return f"config: dynamics.nb_scenes is {d['nb_scenes']}: only {d['n_test']} test scenes (dynamics.n_test); at most {d['n_test']}"
+    return None
 
 
 # ---------------------------------------------------------------- layer and class names

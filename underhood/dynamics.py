@@ -429,7 +429,7 @@ def activations_figure(model, x, y, layers, nb_channels=4, seed=0, metrics=None)
                 m = a[c]
                 lo, hi = (float(m.min()), float(m.max())) if k == len(names) else (0.0, float(m.max()))
                 _show(ax, m.numpy(), f"ch {c}", vmin=lo, vmax=hi if hi > lo else lo + 1)
-                if j == 0:
+                if j == 0 and s == 0:  # one label per row, left of the first scene
                     ax.set_ylabel(f"layer {k}" + (" (out)" if k == len(names) else ""), fontsize=8)
     title = "Activations of the 18-layer residual net predicting 2d dynamics (Fleuret, 2016, re-run at a small scale)"
     if metrics:

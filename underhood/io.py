@@ -143,10 +143,37 @@ def load_torch(path, map_location="cpu"):
                                "delete it and rerun") from None
 
 
-def save_figure(fig, path, dpi=100):
-    """Save a matplotlib figure as a byte-reproducible PNG (no software/date metadata), atomically."""
+def panels(fig):
+    """Every image panel of a drawn figure: (title, map height, map width, drawn width, drawn height),
+    the drawn size in pixels at the figure's dpi."""
+    if not any(ax.get_images() for ax in fig.axes):
+        return []
+    fig.canvas.draw()
+    out = []
+    for ax in fig.axes:
+        for im in ax.get_images():
+            h, w = im.get_array().shape[:2]
+            box = im.get_window_extent()
+            box = box.intersection(box, ax.get_window_extent()) or box
+            out.append((ax.get_title() or ax.get_ylabel(), h, w, box.width, box.height))
+    return out
+
+
+def save_figure(fig, path, dpi=100, full_size_from=128):
+    """Save a matplotlib figure as a byte-reproducible PNG (no software/date metadata), atomically.
+    Maps of at least `full_size_from` pixels a side (the lecture tier's 224x224 photos and maps) are
+    drawn at their full size at least: the dpi is raised until the most shrunk such panel gets a
+    figure pixel per map pixel. Each image panel's map and drawn sizes are printed (into the job's log)."""
     import matplotlib.pyplot as plt
 
+    shown = panels(fig)
+    shrink = max([max(w / dw, h / dh) for _, h, w, dw, dh in shown
+                  if max(h, w) >= full_size_from and dw > 0 and dh > 0] + [0.0])
+    if shrink * fig.dpi > dpi:
+        dpi = int(np.ceil(shrink * fig.dpi * 1.01))  # 1 %: the renderer snaps panels to whole pixels
+    scale = dpi / fig.dpi
+    for i, (title, h, w, dw, dh) in enumerate(shown):
+        print(f"panel {i} {title!r}: map {h}x{w} drawn at {dh * scale:.0f}x{dw * scale:.0f} px")
     with atomic_path(path) as tmp:
         fig.savefig(tmp, dpi=dpi, format="png", metadata={"Software": None}, bbox_inches="tight", pad_inches=0.1)
     plt.close(fig)

@@ -1,0 +1,82 @@
+"""Training speed of the zoo's nets on this machine, the levers side by side in one run: threads,
+memory format (channels_last), deterministic algorithms, batch size. Each row: milliseconds per
+training step (AdamW, cross-entropy, the shapes the embedded tier trains on) and per sample, median
+of --steps steps after --warmup. Run it alone on the machine.
+
+    python bench/training.py                      # every net, the default levers
+    python bench/training.py --archs vgg_small --threads 1 2
+"""
+import argparse
+import itertools
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import torch
+from torch import nn
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from underhood import dynamics, models  # noqa: E402
+
+# (input shape, build kwargs) as the embedded tier trains them (config.yaml)
+SHAPES = {"lenet": ((1, 28, 28), {}), "alexnet_small": ((3, 64, 64), {}), "vgg_small": ((3, 64, 64), {}),
+          "resnet_small": ((3, 64, 64), {}), "resnet_nopool": ((3, 32, 32), {"depth": 14, "input_size": 32}),
+          "dynamics": ((2, 64, 64), {})}
+
+
+def build(arch):
+    shape, kwargs = SHAPES[arch]
+    if arch == "dynamics":
+        return dynamics.DynamicsNet(channels=16), shape
+    return models.build(arch, num_classes=10, in_channels=shape[0], **kwargs), shape
+
+
+def step_times(arch, threads, batch, channels_last, deterministic, steps, warmup):
+    torch.set_num_threads(threads)
+    torch.use_deterministic_algorithms(deterministic, warn_only=True)
+    torch.manual_seed(0)
+    model, shape = build(arch)
+    model.train()
+    x = torch.randn(batch, *shape)
+    if arch == "dynamics":
+        y, loss_fn = torch.rand(batch, 1, *shape[1:]), nn.MSELoss()
+    else:
+        y, loss_fn = torch.randint(0, 10, (batch,)), nn.CrossEntropyLoss()
+    if channels_last:
+        model = model.to(memory_format=torch.channels_last)
+        x = x.contiguous(memory_format=torch.channels_last)
+    opt = torch.optim.AdamW(model.parameters(), lr=1e-3)
+    times = []
+    for i in range(warmup + steps):
+        t = time.perf_counter()
+        loss = loss_fn(model(x), y)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        if i >= warmup:
+            times.append(time.perf_counter() - t)
+    return statistics.median(times)
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--archs", nargs="+", default=list(SHAPES))
+    p.add_argument("--threads", nargs="+", type=int, default=[1, 2])
+    p.add_argument("--batch", nargs="+", type=int, default=[0], help="0: the config's (64; dynamics 32)")
+    p.add_argument("--channels-last", nargs="+", type=int, default=[0, 1])
+    p.add_argument("--deterministic", nargs="+", type=int, default=[1])
+    p.add_argument("--steps", type=int, default=10)
+    p.add_argument("--warmup", type=int, default=3)
+    a = p.parse_args()
+    print(f"torch {torch.__version__}, {torch.backends.cpu.get_cpu_capability()}, median of {a.steps} steps")
+    print("| net | threads | batch | channels_last | deterministic | ms / step | ms / sample |")
+    print("|---|--:|--:|--:|--:|--:|--:|")
+    for arch, threads, batch, cl, det in itertools.product(a.archs, a.threads, a.batch, a.channels_last, a.deterministic):
+        batch = batch or (32 if arch == "dynamics" else 64)
+        s = step_times(arch, threads, batch, bool(cl), bool(det), a.steps, a.warmup)
+        print(f"| {arch} | {threads} | {batch} | {cl} | {det} | {1000 * s:.0f} | {1000 * s / batch:.2f} |", flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,85 @@
+"""The lecture smoke run: every lecture-tier figure built end to end, downloads included, from stand-in
+files in the real formats (tests/standins.py) served on 127.0.0.1, with tests/config.lecture-smoke.yaml
+shrinking the compute. What can be checked without the real weights is checked: every figure exists,
+nothing was fetched twice, the classes are ImageNet's, the layers and shapes torchvision's, and the
+224x224 maps are drawn at full size."""
+import functools
+import http.server
+import json
+import re
+import threading
+
+import pytest
+import torchvision
+import yaml
+
+from conftest import ROOT, TEST_CONFIG, TEST_FIGURES, _workdir, jobs_run, snakemake
+import standins
+
+SMOKE_CONFIG = ROOT / "tests" / "config.lecture-smoke.yaml"
+
+
+class Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="session")
+def lecture(tmp_path_factory):
+    """The workdir of the smoke run, after every lecture-tier figure was built; (workdir, stdout)."""
+    work = _workdir(tmp_path_factory, "lecture-smoke")
+    served = work / "served"
+    sums = standins.write(served)
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(served)))
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{httpd.server_address[1]}/"
+        (work / "standins.yaml").write_text(yaml.safe_dump(standins.overlay(sums, url)))
+        # the server's port changes between test sessions: a kept workdir reruns by file times only
+        r = snakemake(work, "--rerun-triggers", "mtime", configfiles=[TEST_CONFIG, SMOKE_CONFIG, work / "standins.yaml"])
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+    return work, r.stdout
+
+
+def test_every_lecture_figure_is_built(lecture):
+    work, _ = lecture
+    built = {p.stem for p in (work / "figures" / "lecture").glob("*.png")}
+    assert set(TEST_FIGURES) <= built, f"missing: {sorted(set(TEST_FIGURES) - built)}"
+    for fid in TEST_FIGURES:
+        assert (work / "figures" / "lecture" / f"{fid}.png").stat().st_size > 5000, fid
+
+
+def test_downloads_are_checked_and_kept(lecture):
+    work, _ = lecture
+    downloads = work / "cache" / "lecture" / "downloads"
+    for name in {**standins.WEIGHTS, **standins.MNIST, **standins.CIFAR}.values():
+        assert (downloads / name).read_bytes() == (work / "served" / name).read_bytes(), name
+    # a second run has nothing left to do: no download again
+    r = snakemake(work, "-n", "--rerun-triggers", "mtime",
+                  configfiles=[TEST_CONFIG, SMOKE_CONFIG, work / "standins.yaml"])
+    assert not jobs_run(r.stdout), r.stdout[-2000:]
+
+
+def test_classes_are_imagenet_categories(lecture):
+    work, _ = lecture
+    categories = torchvision.models.AlexNet_Weights.IMAGENET1K_V1.meta["categories"]
+    cfg = yaml.safe_load((ROOT / "config.yaml").read_text())["figures"]
+    table = (work / "figures" / "lecture" / "adversarial-alexnet.csv").read_text()
+    named = [c for c in categories if c in table]
+    assert named, f"no ImageNet category in the adversarial table:\n{table}"
+    for key in ("max_response", "fooling"):
+        for c in cfg[key]["classes"]["lecture"]:
+            assert c in categories, (key, c)
+    log = (work / "logs" / "lecture" / "synthesis" / "fooling.log").read_text()
+    for c in cfg["fooling"]["classes"]["lecture"]:
+        assert c in log, f"fooling: {c!r} not in its log"
+
+
+def test_layers_and_shapes_are_torchvision(lecture):
+    work, _ = lecture
+    logs = work / "logs" / "lecture" / "figures"
+    assert "features.0: weights (64, 3, 11, 11)" in (logs / "alexnet-conv1-filters-rgb.log").read_text()
+    assert "features.3: weights (192, 64, 5, 5)" in (logs / "alexnet-conv2-filters.log").read_text()
