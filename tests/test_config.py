@@ -25,6 +25,8 @@ CASES = [
      "config: figures.around_input.zeiler.nb_top is 9: more than the 5 images scanned"),
     ("figures:\n  around_input:\n    gradient_irregularity: {image: 7}\n",
      "config: figures.around_input.gradient_irregularity.image is 7: the embedded tier has 5 images"),
+    ("figures:\n  tsne:\n    resnet_cifar: {nb_samples: 100}\n",
+     "config: figures.tsne.resnet_cifar.nb_samples is 100: t-SNE with perplexity 50 (figures.tsne.perplexity) needs more than 150"),
     ("dynamics: {show_scenes: [0, 600]}\n", "config: dynamics.show_scenes has 600: only 200 test scenes"),
     ("dynamics: {nb_scenes: 300}\n", "config: dynamics.nb_scenes is 300: only 200 test scenes"),
 ]

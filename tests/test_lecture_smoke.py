@@ -83,3 +83,31 @@ def test_layers_and_shapes_are_torchvision(lecture):
     logs = work / "logs" / "lecture" / "figures"
     assert "features.0: weights (64, 3, 11, 11)" in (logs / "alexnet-conv1-filters-rgb.log").read_text()
     assert "features.3: weights (192, 64, 5, 5)" in (logs / "alexnet-conv2-filters.log").read_text()
+
+
+PANEL = re.compile(r"^panel \d+ .*: map (\d+)x(\d+) drawn at (\d+)x(\d+) px$")
+
+
+def test_224_pixel_maps_are_drawn_at_full_size(lecture):
+    """Every 224x224 map (photos, gradients, occlusion, SmoothGrad, deconvolution, max-response
+    images) is drawn on at least 224x224 figure pixels: from each figure's log (matplotlib's panel
+    boxes) and, independently, from the PNG's own size for figures of known layout."""
+    from PIL import Image
+
+    work, _ = lecture
+    full = {}
+    for log in sorted((work / "logs" / "lecture" / "figures").glob("*.log")):
+        for line in log.read_text().splitlines():
+            if m := PANEL.match(line):
+                h, w, dh, dw = map(int, m.groups())
+                if max(h, w) >= 224:
+                    full.setdefault(log.stem, []).append((h, w, dh, dw))
+                    assert dh >= h and dw >= w, f"{log.stem}: a {h}x{w} map drawn at {dh}x{dw} px"
+    for fid in ("occlusion-vgg19", "saliency-vgg19", "smoothgrad-vgg19", "backprop-deconv-guided-vgg16",
+                "max-response-vgg16-classes", "adversarial-alexnet", "saliency-alexnet"):
+        assert fid in full, f"{fid}: no 224x224 panel in its log"
+    # the PNGs: the 4 photos side by side, and 8 class images of VGG16 in rows of up to 5
+    width, _ = Image.open(work / "figures/lecture/occlusion-originals.png").size
+    assert width >= 4 * 224, width
+    width, height = Image.open(work / "figures/lecture/max-response-vgg16-classes.png").size
+    assert width >= 4 * 224 and height >= 2 * 224, (width, height)

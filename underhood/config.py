@@ -156,6 +156,11 @@ def cross_key_error(config):
         if scan and z["nb_top"] > scan:
             return (f"config: figures.around_input.zeiler.nb_top is {z['nb_top']}: more than the {scan} images scanned "
                     f"(figures.around_input.zeiler.{tier}.nb_scan); at most {scan}, or nb_scan 0 (all)")
+    t = fig["tsne"]
+    for key in ("swiss_roll", "lenet", "resnet_cifar"):
+        if t[key]["nb_samples"] <= 3 * t["perplexity"]:
+            return (f"config: figures.tsne.{key}.nb_samples is {t[key]['nb_samples']}: t-SNE with perplexity "
+                    f"{t['perplexity']} (figures.tsne.perplexity) needs more than {3 * t['perplexity']} points")
     d = config["dynamics"]
     for key in ("show_scenes",):
         bad = [i for i in d[key] if i >= d["n_test"]]
