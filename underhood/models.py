@@ -191,7 +191,7 @@ def imagenet_classes():
 
 
 def checkpoint(model, arch, kwargs, classes, mean, std, input_size, metrics=None):
-    return dict(arch=arch, kwargs=kwargs, state_dict={k: v.detach().cpu() for k, v in model.state_dict().items()},
+    return dict(arch=arch, kwargs=kwargs, state_dict={k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()},
                 classes=list(classes), mean=list(mean), std=list(std), input_size=list(input_size),
                 metrics=metrics or {})
 

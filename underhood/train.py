@@ -1,5 +1,8 @@
 """Training of the models the pipeline makes itself: AdamW, a one-cycle schedule, label smoothing,
-horizontal flips; deterministic from the seed. Returns held-out metrics."""
+horizontal flips; deterministic from the seed. Returns held-out metrics.
+
+Tensors are kept channels-last (NHWC) in memory: the same numbers' layout, 1.2-1.6x faster
+convolutions on the CPU (bench/training.py), harmless on a GPU."""
 import time
 
 import torch
@@ -7,6 +10,9 @@ from torch import nn
 from tqdm import tqdm
 
 from .data import as_float
+
+
+FORMAT = torch.channels_last
 
 
 def normalize(x, mean, std):
@@ -20,7 +26,7 @@ def evaluate(model, x, y, mean, std, device, batch_size=500):
     model.eval()
     correct = 0
     for i in range(0, len(x), batch_size):
-        xb = normalize(as_float(x[i:i + batch_size]).to(device), mean, std)
+        xb = normalize(as_float(x[i:i + batch_size]).to(device), mean, std).contiguous(memory_format=FORMAT)
         correct += (model(xb).argmax(1).cpu() == y[i:i + batch_size]).sum().item()
     return correct / len(x)
 
@@ -48,7 +54,7 @@ def param_groups(model, weight_decay, first_layer_weight_decay=None):
 def train(model, data, mean, std, epochs, batch_size, lr, weight_decay, seed=0, device="cpu",
           flips=True, label_smoothing=0.05, first_layer_weight_decay=None, log=print):
     g = torch.Generator().manual_seed(seed)
-    model.to(device).train()
+    model.to(device, memory_format=FORMAT).train()
     x, y = data["train_x"], data["train_y"]
     steps = epochs * ((len(x) + batch_size - 1) // batch_size)
     opt = torch.optim.AdamW(param_groups(model, weight_decay, first_layer_weight_decay), lr=lr)
@@ -66,7 +72,7 @@ def train(model, data, mean, std, epochs, batch_size, lr, weight_decay, seed=0, 
             if flips:
                 flip = torch.rand(len(idx), generator=g) < 0.5
                 xb[flip] = xb[flip].flip(-1)
-            xb, yb = normalize(xb.to(device), mean, std), y[idx].to(device)
+            xb, yb = normalize(xb.to(device), mean, std).contiguous(memory_format=FORMAT), y[idx].to(device)
             loss = loss_fn(model(xb), yb)
             opt.zero_grad(set_to_none=True)
             loss.backward()
