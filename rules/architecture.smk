@@ -6,11 +6,11 @@ register("Architecture", "dilation-sizes", "dilation-diagram")
 rule dilation_sizes:
     output:
         png=report(
-            f"{FIGURES}/{{tier}}/dilation-sizes.png",
-            caption="../report/captions/dilation-sizes.rst",
+            figure("{tier}", "dilation-sizes"),
+            caption=caption("dilation-sizes"),
             category="Architecture",
         ),
-        csv=f"{FIGURES}/{{tier}}/dilation-sizes.csv",
+        csv=figure("{tier}", "dilation-sizes", "csv"),
     conda:
         CONDA_ENV
     log:
@@ -30,8 +30,8 @@ rule dilation_sizes:
 rule dilation_diagram:
     output:
         report(
-            f"{FIGURES}/{{tier}}/dilation-diagram.png",
-            caption="../report/captions/dilation-diagram.rst",
+            figure("{tier}", "dilation-diagram"),
+            caption=caption("dilation-diagram"),
             category="Architecture",
         ),
     conda:

@@ -4,7 +4,6 @@
 register("Activations", "dynamics-activations", "dynamics-scenes")
 
 
-
 rule dynamics_data:
     output:
         f"{CACHE}/{{tier}}/data/dynamics.pt",

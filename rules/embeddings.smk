@@ -10,6 +10,16 @@ TSNE_FIGURES = {
 register("Layers as embeddings", "tsne-swiss-roll", *TSNE_FIGURES)
 
 
+def embedding_file(tier, model, layer):
+    return f"{CACHE}/{tier}/embeddings/{model}/{layer}.pt"
+
+
+def embedding_files(tier, model):
+    """The t-SNE caches of `model` along its depth: the input, then each configured layer."""
+    layers = tier_layers(config["figures"]["tsne"][model]["layers"], tier)
+    return [embedding_file(tier, model, l) for l in ["input", *layers]]
+
+
 rule swiss_roll_embedding:
     output:
         f"{CACHE}/{{tier}}/embeddings/swiss-roll.pt",
@@ -66,7 +76,7 @@ rule tsne_swiss_roll:
     output:
         report(
             figure("{tier}", "tsne-swiss-roll"),
-            caption="../report/captions/tsne-swiss-roll.rst",
+            caption=caption("tsne-swiss-roll"),
             category="Layers as embeddings",
         ),
     conda:
@@ -87,8 +97,8 @@ rule tsne_layers:
         lambda w: embedding_files(w.tier, TSNE_FIGURES[w.fid][0]),
     output:
         report(
-            f"{FIGURES}/{{tier}}/{{fid}}.png",
-            caption="../report/captions/tsne-layers.rst",
+            figure("{tier}", "{fid}"),
+            caption=caption("tsne-layers"),
             category="Layers as embeddings",
         ),
     conda:

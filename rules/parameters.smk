@@ -12,11 +12,24 @@ FILTER_FIGURES = {
 register("Parameters as pictures", "toy-hidden-lines", *FILTER_FIGURES)
 
 
+def filter_args(wildcards):
+    model, key, rgb, title = FILTER_FIGURES[wildcards.fid]
+    f = config["figures"]["filters"][key]
+    args = f"--layer {q(f['layer'])} --scale {q(config['figures']['filters']['scale'])}"
+    if "nb_filters" in f:
+        args += f" --nb-filters {q(f['nb_filters'])}"
+    if "nb_channels" in f:
+        args += f" --nb-channels {q(f['nb_channels'])}"
+    if rgb:
+        args += " --rgb"
+    return f"{model_args(wildcards.tier, model)} {args}"
+
+
 rule toy_hidden_lines:
     output:
         report(
-            f"{FIGURES}/{{tier}}/toy-hidden-lines.png",
-            caption="../report/captions/toy-hidden-lines.rst",
+            figure("{tier}", "toy-hidden-lines"),
+            caption=caption("toy-hidden-lines"),
             category="Parameters as pictures",
         ),
     conda:
@@ -40,8 +53,8 @@ rule filters:
         lambda w: model_file(w.tier, FILTER_FIGURES[w.fid][0]),
     output:
         report(
-            f"{FIGURES}/{{tier}}/{{fid}}.png",
-            caption="../report/captions/filters.rst",
+            figure("{tier}", "{fid}"),
+            caption=caption("filters"),
             category="Parameters as pictures",
         ),
     conda:

@@ -17,6 +17,29 @@ register("Synthesis", *MAX_RESPONSE, "adversarial-alexnet", "adversarial-sphere"
 MR, ADV, FOOL = (config["figures"][k] for k in ("max_response", "adversarial", "fooling"))
 
 
+def max_response_objective(wildcards):
+    """Script arguments of the maximum-response objective `what` (noprior, conv4..conv13, classes)."""
+    mr, tier, what = config["figures"]["max_response"], wildcards.tier, wildcards.what
+    if what in ("noprior", "classes"):
+        classes = mr["noprior_classes" if what == "noprior" else "classes"][tier]
+        weight = 0 if what == "noprior" else mr["prior_weight"][tier]["logit"]
+        return f"--objective logit --classes {qs(classes)} --prior-weight {q(weight)}"
+    n = int(what[len("conv"):])
+    kind = "channel" if n <= 7 else "unit"  # the lecture: channels of conv 4 and 7, units of conv 10 and 13
+    return f"--objective {kind} --conv {n} --nb-units {q(mr['nb_units'])} --prior-weight {q(mr['prior_weight'][tier][kind])}"
+
+
+def adversarial_data(tier):
+    """The data set the adversarial images come from: shapes64 (embedded), none (photos, lecture)."""
+    return dataset_file(tier, "shapes64") if tier == "embedded" else []
+
+
+def adversarial_images(tier):
+    images = config["figures"]["adversarial"]["images"][tier]
+    data = f"--data {q(adversarial_data(tier))} " if tier == "embedded" else ""
+    return f"{data}--images {qs(images)}"
+
+
 rule max_response_optimise:
     input:
         lambda w: model_file(w.tier, "vgg16"),
@@ -54,11 +77,11 @@ rule max_response_figure:
         lambda w: f"{CACHE}/{w.tier}/synthesis/max-response-{MAX_RESPONSE[w.fid][0]}.pt",
     output:
         png=report(
-            f"{FIGURES}/{{tier}}/{{fid}}.png",
-            caption="../report/captions/max-response.rst",
+            figure("{tier}", "{fid}"),
+            caption=caption("max-response"),
             category="Synthesis",
         ),
-        csv=f"{FIGURES}/{{tier}}/{{fid}}.csv",
+        csv=figure("{tier}", "{fid}", "csv"),
     conda:
         CONDA_ENV
     log:
@@ -110,11 +133,11 @@ rule adversarial_figure:
         f"{CACHE}/{{tier}}/synthesis/adversarial.pt",
     output:
         png=report(
-            f"{FIGURES}/{{tier}}/adversarial-alexnet.png",
-            caption="../report/captions/adversarial-alexnet.rst",
+            figure("{tier}", "adversarial-alexnet"),
+            caption=caption("adversarial-alexnet"),
             category="Synthesis",
         ),
-        csv=f"{FIGURES}/{{tier}}/adversarial-alexnet.csv",
+        csv=figure("{tier}", "adversarial-alexnet", "csv"),
     conda:
         CONDA_ENV
     log:
@@ -160,11 +183,11 @@ rule adversarial_sphere_figure:
         f"{CACHE}/{{tier}}/synthesis/adversarial-sphere.pt",
     output:
         png=report(
-            f"{FIGURES}/{{tier}}/adversarial-sphere.png",
-            caption="../report/captions/adversarial-sphere.rst",
+            figure("{tier}", "adversarial-sphere"),
+            caption=caption("adversarial-sphere"),
             category="Synthesis",
         ),
-        csv=f"{FIGURES}/{{tier}}/adversarial-sphere.csv",
+        csv=figure("{tier}", "adversarial-sphere", "csv"),
     conda:
         CONDA_ENV
     log:
@@ -213,11 +236,11 @@ rule fooling_figure:
         f"{CACHE}/{{tier}}/synthesis/fooling.pt",
     output:
         png=report(
-            f"{FIGURES}/{{tier}}/fooling-images.png",
-            caption="../report/captions/fooling-images.rst",
+            figure("{tier}", "fooling-images"),
+            caption=caption("fooling-images"),
             category="Synthesis",
         ),
-        csv=f"{FIGURES}/{{tier}}/fooling-images.csv",
+        csv=figure("{tier}", "fooling-images", "csv"),
     conda:
         CONDA_ENV
     log:

@@ -8,14 +8,12 @@ import torch
 from PIL import Image
 
 from underhood import activations, data, io, models, train
-from underhood.cli import one_line_errors
+from underhood.cli import add_model_args, one_line_errors
 
 one_line_errors()  # the project's own errors end with one line, not a traceback
 
 p = argparse.ArgumentParser(description=__doc__)
-p.add_argument("--model", required=True, help="checkpoint (or torchvision state dict with --arch)")
-p.add_argument("--arch", default=None, help="architecture of a bare torchvision state dict")
-p.add_argument("--sha256", default=None, help="check the model file against this SHA-256 first")
+add_model_args(p)
 p.add_argument("--inputs", required=True, help="a cached data set (.pt, its test split), 'photos' or 'lfw'")
 p.add_argument("--photos", nargs="*", default=data.PHOTOS, help="scikit-image photos (with --inputs photos)")
 p.add_argument("--nb-samples", type=int, default=None, help="first N test samples (default: all)")

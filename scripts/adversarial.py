@@ -25,7 +25,7 @@ o.add_argument("--data", default=None, help="a cached data set (the images are t
 o.add_argument("--steps", type=int, default=15)
 o.add_argument("--lr", type=float, default=0.1)
 o.add_argument("--step", choices=["sgd", "sign"], default="sgd")
-o.add_argument("--sign-step", type=float, default=0.64 / 255, help="step 'sign': pixel change per step ([0, 1] scale)")
+o.add_argument("--sign-step", type=float, required=True, help="step 'sign': pixel change per step ([0, 1] scale)")
 cli.add_run_args(o)
 o.add_argument("--output", required=True)
 t = sub.add_parser("table")

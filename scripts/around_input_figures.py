@@ -30,7 +30,10 @@ def rgb(u8):
 
 
 def grid(nrows, ncols, size=1.6, extra_h=0.5):
-    fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, size * nrows + extra_h), squeeze=False)
+    """Rows of square panels; the title band and the gaps between rows in inches, whatever the rows."""
+    height = size * nrows + extra_h
+    fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, height), squeeze=False,
+                             gridspec_kw=dict(top=1 - 0.6 / height, bottom=0.3 / height, hspace=0.35, wspace=0.15))
     for ax in axes.flat:
         ax.set_xticks([])
         ax.set_yticks([])

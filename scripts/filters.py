@@ -2,14 +2,12 @@
 import argparse
 
 from underhood import models, plot
-from underhood.cli import one_line_errors
+from underhood.cli import add_model_args, one_line_errors
 
 one_line_errors()  # the project's own errors end with one line, not a traceback
 
 p = argparse.ArgumentParser(description=__doc__)
-p.add_argument("--model", required=True, help="checkpoint (or torchvision state dict with --arch)")
-p.add_argument("--arch", default=None, help="architecture of a bare torchvision state dict")
-p.add_argument("--sha256", default=None, help="check the model file against this SHA-256 first")
+add_model_args(p)
 p.add_argument("--layer", required=True, help="conv layer, named as torchvision names it (e.g. features.0)")
 p.add_argument("--nb-filters", type=int, default=None, help="first N filters (default: all)")
 p.add_argument("--nb-channels", type=int, default=None, help="first N input channels (default: all)")

@@ -30,6 +30,11 @@ FIXTURES = ROOT / "tests" / "fixtures" / "embedded" / "models"
 OTHER_CPU = {"ATEN_CPU_CAPABILITY": "default", "MKL_CBWR": "COMPATIBLE", "ONEDNN_MAX_CPU_ISA": "SSE41",
              "NPY_DISABLE_CPU_FEATURES": "X86_V3"}
 
+# The SLURM executor plugin runs `scontrol show config` each time Snakemake starts (for a help text);
+# where SLURM's client is installed but no controller answers (after test_slurm.py stopped its own),
+# that waits 10 s per run. The local runs of the tests find this stub first, which fails at once.
+NO_SLURM = ROOT / "tests" / "no-slurm"
+
 # Data sets of the test figures: made by the code, bit-identical on every CPU (test_data.py checks it).
 DATA = ["digits28", "shapes64", "shapes32", "dynamics"]
 # The test zoo: every checkpoint the test figures read, trained by `make baselines` (tests/make_fixtures.py).
@@ -64,7 +69,7 @@ def snakemake(workdir, *args, configfiles=(TEST_CONFIG,), check=True, timeout=36
     checkout's Snakefile (tests/mutations.py)."""
     cmd = [str(BIN / "snakemake"), "-s", str(snakefile or ROOT / "Snakefile"), "--directory", str(workdir),
            "--configfile", *map(str, configfiles), "--cores", "2", "--rerun-incomplete", *args]
-    full_env = dict(os.environ, PATH=f"{BIN}{os.pathsep}{os.environ['PATH']}", **(env or {}))
+    full_env = dict(os.environ, PATH=os.pathsep.join([str(BIN), str(NO_SLURM), os.environ["PATH"]]), **(env or {}))
     r = subprocess.run(cmd, cwd=workdir, env=full_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                        timeout=timeout)
     if check and r.returncode != 0:

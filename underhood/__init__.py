@@ -1,12 +1,28 @@
 """underhood: the figures of the lecture "Under the hood" (EE-559, lecture 8), regenerated.
 
-Modules, in the lecture's words:
-  data      embedded data sets (digits28, shapes, photos, faces, swiss roll) and the lecture's
-  assets    the lecture tier's downloads, checked against pinned SHA-256 sums
-  models    the model zoo (LeNet, AlexNet-, VGG- and ResNet-like nets, torchvision's ImageNet nets)
-  train     training loop for the models the pipeline makes itself
-  toy       the R^2 -> 2 MLP whose hidden units are lines
-  dilation  output sizes of dilated convolutions, and their diagram
-  plot      filter grids and deterministic figure saving
-  io        atomic writes, device and seed handling
+Modules, in the data path's order (config -> data and models -> methods -> figures), named in the
+lecture's words:
+  config          config checks before any job runs: schema, rules between keys, layer and class names
+  cli             what the scripts share: model and run arguments, one-line errors
+  io              atomic writes, checked torch files, deterministic figure files (panel sizes), device, seeds
+  assets          the lecture tier's downloads (pinned SHA-256) and the MNIST / CIFAR-10 readers
+  data            embedded data sets (digits28, shapes, photos, faces, swiss roll)
+  models          the model zoo (LeNet, AlexNet-, VGG- and ResNet-like nets, torchvision's ImageNet nets), checkpoints
+  train           training of the nets the pipeline makes itself
+  toy             A. the R^2 -> 2 MLP whose hidden units are lines
+  plot            A. filter grids, image grids, tables (shared drawing)
+  activations     B. internal layer activations (one forward-hook recorder), channel selectivity (d')
+  dynamics        B. the 2d dynamics net (Fleuret, 2016): simulation, net, training, figures
+  tsne            C. layers as embeddings: t-SNE, PCA
+  occlusion       D. occlusion sensitivity
+  saliency        D. saliency maps (the input gradient)
+  smoothgrad      D. SmoothGrad, and the gradient along a path (its irregularity)
+  backprop        D. back-propagation, deconvolution and guided back-propagation
+  zeiler          D. Zeiler and Fergus' top-9 images of a channel
+  edge_energy     E. the multi-scale edge-energy prior
+  max_response    E. maximum-response images (objectives on units, channels, classes)
+  adversarial     E. adversarial examples
+  fooling         E. fooling images (a genetic algorithm)
+  synthesis_plot  E. the synthesis figures
+  dilation        F. output sizes of dilated convolutions, and their diagram
 """

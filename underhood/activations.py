@@ -5,12 +5,35 @@ visualized as images." The outputs of chosen layers (named as torchvision names 
 `features.10`, `layer3.0`) are recorded with forward hooks during one batched forward pass; every
 figure of the family reads them from a cache instead of recomputing them.
 """
+import contextlib
 import copy
 
 import torch
 from tqdm import tqdm
 
 from . import models
+
+
+@contextlib.contextmanager
+def recording(model, layers, keep=lambda output: output):
+    """Forward hooks on the modules `layers` of `model` (an unknown name raises ValueError listing the
+    valid ones) for the time of a `with` block: yields a dict that each forward pass fills with
+    {layer: keep(its output)}. `keep` may copy the output (an in-place operation later in the net,
+    ReLU(inplace=True), would change it) or move it; by default the output itself, in the graph."""
+    modules = {name: models.layer(model, name) for name in layers}
+    out = {}
+
+    def hook(name):
+        def record(module, inputs, output):
+            out[name] = keep(output)
+        return record
+
+    handles = [m.register_forward_hook(hook(name)) for name, m in modules.items()]
+    try:
+        yield out
+    finally:
+        for h in handles:
+            h.remove()
 
 
 @torch.no_grad()
@@ -34,24 +57,13 @@ def activations(model, x, layers, batch_size=256, device="cpu", dtype=torch.floa
     several times in one forward pass (a shared ReLU) gives its last output."""
     if exact_on_cpu and torch.device(device).type == "cpu":
         model, x = copy.deepcopy(model).double(), x.double()
-    modules = {name: models.layer(model, name) for name in layers}
-    current, out = {}, {name: [] for name in layers}
-
-    def hook(name):
-        def record(module, inputs, output):
-            current[name] = output.detach().to("cpu", torch.float32, copy=True)
-        return record
-
-    handles = [m.register_forward_hook(hook(name)) for name, m in modules.items()]
-    try:
+    out = {name: [] for name in layers}
+    with recording(model, layers, keep=lambda o: o.detach().to("cpu", torch.float32, copy=True)) as current:
         for i in tqdm(range(0, len(x), batch_size), desc="activations", mininterval=5):
             current.clear()
             model(x[i:i + batch_size].to(device))
             for name in layers:
                 out[name].append(current[name])
-    finally:
-        for h in handles:
-            h.remove()
     result = {}
     for name, v in out.items():
         v = torch.cat(v)

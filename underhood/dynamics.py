@@ -22,6 +22,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from .activations import recording
 from .train import one_cycle
 
 WORLD = 100.0  # the field is WORLD x WORLD simulation units, x to the right, y downwards
@@ -34,7 +35,7 @@ DEFAULTS = dict(
     gap=0.03,                # minimal free space between rectangles at start, fraction of the field
     grasp_margin=0.15,       # the grasp point keeps this fraction of each side away from the edges
     pull_angle=0.0,          # direction of the pull in degrees, 0 = right, 90 = up (image)
-    pull_accel=300.0,        # force / mass of the grasped rectangle, field units per s^2
+    pull_accel=120.0,        # force / mass of the grasped rectangle, field units per s^2
     pull_duration=0.4,       # seconds of pull
     duration=1.2,            # seconds simulated in all (the rest lets things settle)
     damping=0.05,            # fraction of velocity kept after one second
@@ -93,7 +94,7 @@ def _local_to_world(rect, p):
     return np.array([x + c * p[0] - s * p[1], y + s * p[0] + c * p[1]])
 
 
-def simulate(scene, pull_angle=0.0, pull_accel=300.0, pull_duration=0.4, duration=1.2, damping=0.05,
+def simulate(scene, pull_angle=0.0, pull_accel=120.0, pull_duration=0.4, duration=1.2, damping=0.05,
              dt=0.01, friction=0.4, elasticity=0.1, **_):
     """Run the physics. Returns (end rects (n, 5), touched (n,) bool: took part in a contact).
 
@@ -277,18 +278,9 @@ class DynamicsNet(nn.Module):
 
 def activations(model, x, names):
     """Forward x through model and return {name: output of the module `name`} (detached, cpu)."""
-    modules = dict(model.named_modules())
-    out, handles = {}, []
-    for n in names:
-        handles.append(modules[n].register_forward_hook(
-            lambda m, i, o, n=n: out.__setitem__(n, o.detach().clone().cpu())))
-    try:
-        with torch.no_grad():
-            model(x)
-    finally:
-        for h in handles:
-            h.remove()
-    return out
+    with recording(model, names, keep=lambda o: o.detach().clone().cpu()) as out, torch.no_grad():
+        model(x)
+    return dict(out)
 
 
 def as_float(x):

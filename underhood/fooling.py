@@ -29,7 +29,7 @@ def fitness(model, genomes, targets, size, to_input, batch_size=256, device="cpu
     return torch.cat(out)
 
 
-def evolve(model, targets, size, to_input, evaluations=5000, population=50, genome_size=8, elite=2,
+def evolve(model, targets, size, to_input, evaluations=10000, population=50, genome_size=8, elite=2,
            tournament=3, crossover=0.5, mutation_rate=0.1, mutation_std=0.2, generator=None, device="cpu",
            batch_size=256):
     """Evolve one population per target class, `evaluations` fitness evaluations per target in all.

@@ -12,6 +12,7 @@ import torch
 from torch import nn
 from tqdm import tqdm
 
+from .activations import recording
 from .edge_energy import MultiScaleEdgeEnergy
 
 OUTPUT = "output"  # the key of the model's output (logits) among the activations
@@ -100,17 +101,8 @@ def conv_layer_name(model, n):
 
 def activations(model, x, layers):
     """Forward x; return {layer: its output} for `layers` and {OUTPUT: model(x)}."""
-    modules = dict(model.named_modules())
-    acts, hooks = {}, []
-    for name in layers:
-        if name not in modules:
-            raise ValueError(f"unknown layer {name!r}")
-        hooks.append(modules[name].register_forward_hook(lambda m, i, o, name=name: acts.__setitem__(name, o)))
-    try:
+    with recording(model, layers) as acts:
         acts[OUTPUT] = model(x)
-    finally:
-        for h in hooks:
-            h.remove()
     return acts
 
 

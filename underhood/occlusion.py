@@ -22,7 +22,7 @@ def windows(height, width, size, stride):
 
 
 @torch.no_grad()
-def occlusion(model, inputs, target=None, size=32, stride=2, fill=0.0, batch_size=64, progress=False):
+def occlusion(model, inputs, target=None, size=32, stride=2, fill=0.0, batch_size=128, progress=False):
     """N x H x W map of the drop f_target(x) - f_target(x occluded), averaged over covering windows.
 
     inputs: N x C x H x W in the model's input space. target: output unit (index, or one per image);

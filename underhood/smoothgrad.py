@@ -7,7 +7,7 @@ import torch
 from .backprop import backprop
 
 
-def smoothgrad(model, inputs, target=None, sigma=0.25, nb_samples=50, batch_size=25, generator=None):
+def smoothgrad(model, inputs, target=None, sigma=0.25, nb_samples=100, batch_size=25, generator=None):
     """N x H x W: |(1/N) sum_n grad f_target(x + eps_n)| summed over channels, as in the lecture.
 
     sigma: noise std as a fraction of Delta = x.max() - x.min() of each image (lecture: 1/4).
