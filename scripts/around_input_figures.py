@@ -29,11 +29,15 @@ def rgb(u8):
     return u8.permute(1, 2, 0).numpy() / 255.0
 
 
-def grid(nrows, ncols, size=1.6, extra_h=0.5):
-    """Rows of square panels; the title band and the gaps between rows in inches, whatever the rows."""
-    height = size * nrows + extra_h
-    fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, height), squeeze=False,
-                             gridspec_kw=dict(top=1 - 0.6 / height, bottom=0.3 / height, hspace=0.35, wspace=0.15))
+def grid(nrows, ncols, size=1.6, top=0.6, bottom=0.35, left=0.125, right=0.9, wspace=0.15, hspace=0.3):
+    """Rows of square panels, the figure as tall as they are: a title band of `top` inches, a band of
+    `bottom` inches under the last row, gaps of `hspace` panel heights between rows."""
+    width = size * ncols
+    panel = width * (right - left) / (ncols + (ncols - 1) * wspace)
+    height = top + bottom + panel * (nrows + (nrows - 1) * hspace)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(width, height), squeeze=False,
+                             gridspec_kw=dict(top=1 - top / height, bottom=bottom / height, left=left, right=right,
+                                              wspace=wspace, hspace=hspace))
     for ax in axes.flat:
         ax.set_xticks([])
         ax.set_yticks([])
@@ -100,7 +104,7 @@ elif a.figure == "occlusion-vgg19":
     m = load(a.maps[0])
     x = images["images"]
     fills = list(m["maps"])
-    fig, axes = grid(1 + len(fills), len(x), 1.8, 0.8)
+    fig, axes = grid(1 + len(fills), len(x), 1.8)
     for k in range(len(x)):
         axes[0, k].imshow(rgb(x[k]))
         axes[0, k].set_title(predicted(m, k), fontsize=7)
