@@ -116,6 +116,7 @@ def main():
         table(parse_log(a.log.read_text().splitlines()), a.workdir)
         return
     workdir = a.workdir or Path(tempfile.mkdtemp(prefix="underhood-cold-"))
+    workdir.mkdir(parents=True, exist_ok=True)
     if (workdir / "cache").exists():
         sys.exit(f"error: {workdir}/cache exists: a cold run needs an empty cache (give a new --workdir)")
     snakemake = Path(sys.executable).parent / "snakemake"
