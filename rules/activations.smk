@@ -11,31 +11,6 @@ ACTIVATION_FIGURES = {
 register("Activations", *ACTIVATION_FIGURES, "face-unit")
 
 
-def activation_input_files(wildcards):
-    if wildcards.inputs in ("photos", "lfw"):
-        return []
-    return dataset_file(wildcards.tier, wildcards.inputs)
-
-
-def activation_args(wildcards):
-    key = (wildcards.model, wildcards.inputs)
-    uses = activation_uses(wildcards.tier)
-    if key not in uses:
-        raise ValueError(f"no figure reads activations of {key[0]} on {key[1]}; known: "
-                         + ", ".join(f"{m}-{i}" for m, i in uses))
-    layers, nb = uses[key]
-    args = f"{model_args(wildcards.tier, wildcards.model)} --layers {qs(layers)}"
-    if wildcards.inputs == "photos":
-        args += f" --inputs photos --photos {q(config['figures']['activations']['photo'])}"
-    elif wildcards.inputs == "lfw":
-        args += " --inputs lfw"
-    else:
-        args += f" --inputs {q(dataset_file(wildcards.tier, wildcards.inputs))}"
-    if nb:
-        args += f" --nb-samples {q(nb)}"
-    return args
-
-
 rule activations:
     input:
         model=lambda w: model_file(w.tier, w.model),

@@ -20,40 +20,6 @@ register("Around an input", *AROUND_FIGURES)
 ATTRIBUTIONS = f"{CACHE}/{{tier}}/attributions"
 
 
-def around_images_input(wildcards):
-    return [] if wildcards.tier == "lecture" else dataset_file(wildcards.tier, "shapes64")
-
-
-def around_images_args(wildcards):
-    picked = config["figures"]["around_input"]["images"][wildcards.tier]
-    if wildcards.tier == "lecture":
-        return f"--photos {qs(picked)} --size 224"
-    return f"--data {q(dataset_file(wildcards.tier, 'shapes64'))} --indices {qs(picked)}"
-
-
-def attribution_args(wildcards):
-    p = config["figures"]["around_input"]
-    if wildcards.method == "occlusion":
-        o = p["occlusion"]
-        return (f"--mask {q(o[wildcards.tier]['mask'])} --stride {q(o[wildcards.tier]['stride'])} --fills {qs(o['fills'])}"
-                f" --blur-sigma {q(o['blur_sigma'])} --batch-size {q(o['batch_size'])}")
-    if wildcards.method == "smoothgrad":
-        s = p["smoothgrad"]
-        return f"--sigma {q(s['sigma'])} --nb-samples {q(s['nb_samples'])} --batch-size {q(s['batch_size'])}"
-    if wildcards.method == "gradient-irregularity":
-        g = p["gradient_irregularity"]
-        return (f"--eps-std {q(g['eps_std'])} --nb-steps {q(g['nb_steps'])} --nb-pixels {q(g['nb_pixels'])}"
-                f" --image {q(g['image'])} --batch-size {q(g['batch_size'])}")
-    return ""
-
-
-def zeiler_args(wildcards):
-    z = config["figures"]["around_input"]["zeiler"]
-    t = z[wildcards.tier]
-    return (f"--data {q(dataset_file(wildcards.tier, t['dataset']))} --layer {q(t['layer'])} --size {q(t['size'])}"
-            f" --nb-scan {q(t['nb_scan'])} --nb-channels {q(z['nb_channels'])} --nb-top {q(z['nb_top'])}")
-
-
 rule around_input_images:
     input:
         around_images_input,

@@ -1,19 +1,6 @@
 # Data sets: made by the code (embedded tier) or downloaded and checked (lecture tier).
 
 
-# The lecture tier's downloads, by file name.
-DOWNLOADS = {e["name"]: e for e in config["downloads"]["files"].values()}
-
-
-def download_url(wildcards):
-    e = DOWNLOADS[wildcards.name]
-    return config["downloads"]["base_urls"][e["base"]] + e["name"]
-
-
-def download_sums(*keys):
-    return [config["downloads"]["files"][k]["sha256"] for k in keys]
-
-
 rule digits28:
     output:
         f"{CACHE}/embedded/data/digits28.pt",

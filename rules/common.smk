@@ -111,6 +111,48 @@ def caption(fid):
     return f"{workflow.basedir}/report/captions/{fid}.rst"
 
 
+def train_args(wildcards):
+    t = config["train"][wildcards.arch]
+    args = f"--epochs {q(t['epochs'])} --batch-size {q(t['batch_size'])} --lr {q(t['lr'])} --weight-decay {q(t['weight_decay'])}"
+    if "first_layer_weight_decay" in t:
+        args += f" --first-layer-weight-decay {q(t['first_layer_weight_decay'])}"
+    if not t.get("flips", True):
+        args += " --no-flips"
+    if "n_train" in t:
+        args += f" --n-train {q(t['n_train'])}"
+    depth = {e.get("depth") for e in config["zoo"][wildcards.tier].values()
+             if e["arch"] == wildcards.arch and e.get("dataset") == wildcards.dataset} - {None}
+    if depth:  # an architecture parameter of the zoo entry (resnet_nopool)
+        args += f" --depth {q(depth.pop())}"
+    return args
+
+
+# The lecture tier's downloads, by file name.
+DOWNLOADS = {e["name"]: e for e in config["downloads"]["files"].values()}
+
+
+def download_url(wildcards):
+    e = DOWNLOADS[wildcards.name]
+    return config["downloads"]["base_urls"][e["base"]] + e["name"]
+
+
+def download_sums(*keys):
+    return [config["downloads"]["files"][k]["sha256"] for k in keys]
+
+
+def filter_args(wildcards):
+    model, key, rgb, title = FILTER_FIGURES[wildcards.fid]  # (rules/parameters.smk, read when a job is made)
+    f = config["figures"]["filters"][key]
+    args = f"--layer {q(f['layer'])} --scale {q(config['figures']['filters']['scale'])}"
+    if "nb_filters" in f:
+        args += f" --nb-filters {q(f['nb_filters'])}"
+    if "nb_channels" in f:
+        args += f" --nb-channels {q(f['nb_channels'])}"
+    if rgb:
+        args += " --rgb"
+    return f"{model_args(wildcards.tier, model)} {args}"
+
+
 # ---------------------------------------------------------------- activations and embeddings (B, C)
 # An activation cache per (model, inputs): {CACHE}/{tier}/activations/{model}-{inputs}.pt, where inputs
 # is the model's data set (its test split), "photos" or "lfw". It holds every layer its figures need.
@@ -150,3 +192,96 @@ def activation_file(tier, model, kind):
     return f"{CACHE}/{tier}/activations/{model}-{activation_inputs(tier, model, kind)}.pt"
 
 
+def activation_input_files(wildcards):
+    if wildcards.inputs in ("photos", "lfw"):
+        return []
+    return dataset_file(wildcards.tier, wildcards.inputs)
+
+
+def activation_args(wildcards):
+    key = (wildcards.model, wildcards.inputs)
+    uses = activation_uses(wildcards.tier)
+    if key not in uses:
+        raise ValueError(f"no figure reads activations of {key[0]} on {key[1]}; known: "
+                         + ", ".join(f"{m}-{i}" for m, i in uses))
+    layers, nb = uses[key]
+    args = f"{model_args(wildcards.tier, wildcards.model)} --layers {qs(layers)}"
+    if wildcards.inputs == "photos":
+        args += f" --inputs photos --photos {q(config['figures']['activations']['photo'])}"
+    elif wildcards.inputs == "lfw":
+        args += " --inputs lfw"
+    else:
+        args += f" --inputs {q(dataset_file(wildcards.tier, wildcards.inputs))}"
+    if nb:
+        args += f" --nb-samples {q(nb)}"
+    return args
+
+
+def embedding_file(tier, model, layer):
+    return f"{CACHE}/{tier}/embeddings/{model}/{layer}.pt"
+
+
+def embedding_files(tier, model):
+    """The t-SNE caches of `model` along its depth: the input, then each configured layer."""
+    layers = tier_layers(config["figures"]["tsne"][model]["layers"], tier)
+    return [embedding_file(tier, model, l) for l in ["input", *layers]]
+
+
+# D. Around an input (rules/around_input.smk)
+def around_images_input(wildcards):
+    return [] if wildcards.tier == "lecture" else dataset_file(wildcards.tier, "shapes64")
+
+
+def around_images_args(wildcards):
+    picked = config["figures"]["around_input"]["images"][wildcards.tier]
+    if wildcards.tier == "lecture":
+        return f"--photos {qs(picked)} --size 224"
+    return f"--data {q(dataset_file(wildcards.tier, 'shapes64'))} --indices {qs(picked)}"
+
+
+def attribution_args(wildcards):
+    p = config["figures"]["around_input"]
+    if wildcards.method == "occlusion":
+        o = p["occlusion"]
+        return (f"--mask {q(o[wildcards.tier]['mask'])} --stride {q(o[wildcards.tier]['stride'])} --fills {qs(o['fills'])}"
+                f" --blur-sigma {q(o['blur_sigma'])} --batch-size {q(o['batch_size'])}")
+    if wildcards.method == "smoothgrad":
+        s = p["smoothgrad"]
+        return f"--sigma {q(s['sigma'])} --nb-samples {q(s['nb_samples'])} --batch-size {q(s['batch_size'])}"
+    if wildcards.method == "gradient-irregularity":
+        g = p["gradient_irregularity"]
+        return (f"--eps-std {q(g['eps_std'])} --nb-steps {q(g['nb_steps'])} --nb-pixels {q(g['nb_pixels'])}"
+                f" --image {q(g['image'])} --batch-size {q(g['batch_size'])}")
+    return ""
+
+
+def zeiler_args(wildcards):
+    z = config["figures"]["around_input"]["zeiler"]
+    t = z[wildcards.tier]
+    return (f"--data {q(dataset_file(wildcards.tier, t['dataset']))} --layer {q(t['layer'])} --size {q(t['size'])}"
+            f" --nb-scan {q(t['nb_scan'])} --nb-channels {q(z['nb_channels'])} --nb-top {q(z['nb_top'])}")
+
+
+# ---------------------------------------------------------------- E. Synthesis (rules/synthesis.smk)
+
+def max_response_objective(wildcards):
+    """Script arguments of the maximum-response objective `what` (noprior, conv4..conv13, classes)."""
+    mr, tier, what = config["figures"]["max_response"], wildcards.tier, wildcards.what
+    if what in ("noprior", "classes"):
+        classes = mr["noprior_classes" if what == "noprior" else "classes"][tier]
+        weight = 0 if what == "noprior" else mr["prior_weight"][tier]["logit"]
+        return f"--objective logit --classes {qs(classes)} --prior-weight {q(weight)}"
+    n = int(what[len("conv"):])
+    kind = "channel" if n <= 7 else "unit"  # the lecture: channels of conv 4 and 7, units of conv 10 and 13
+    return f"--objective {kind} --conv {n} --nb-units {q(mr['nb_units'])} --prior-weight {q(mr['prior_weight'][tier][kind])}"
+
+
+def adversarial_data(tier):
+    """The data set the adversarial images come from: shapes64 (embedded), none (photos, lecture)."""
+    return dataset_file(tier, "shapes64") if tier == "embedded" else []
+
+
+def adversarial_images(tier):
+    images = config["figures"]["adversarial"]["images"][tier]
+    data = f"--data {q(adversarial_data(tier))} " if tier == "embedded" else ""
+    return f"{data}--images {qs(images)}"

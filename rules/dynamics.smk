@@ -4,6 +4,7 @@
 register("Activations", "dynamics-activations", "dynamics-scenes")
 
 
+
 rule dynamics_data:
     output:
         f"{CACHE}/{{tier}}/data/dynamics.pt",

@@ -10,16 +10,6 @@ TSNE_FIGURES = {
 register("Layers as embeddings", "tsne-swiss-roll", *TSNE_FIGURES)
 
 
-def embedding_file(tier, model, layer):
-    return f"{CACHE}/{tier}/embeddings/{model}/{layer}.pt"
-
-
-def embedding_files(tier, model):
-    """The t-SNE caches of `model` along its depth: the input, then each configured layer."""
-    layers = tier_layers(config["figures"]["tsne"][model]["layers"], tier)
-    return [embedding_file(tier, model, l) for l in ["input", *layers]]
-
-
 rule swiss_roll_embedding:
     output:
         f"{CACHE}/{{tier}}/embeddings/swiss-roll.pt",

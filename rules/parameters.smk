@@ -12,19 +12,6 @@ FILTER_FIGURES = {
 register("Parameters as pictures", "toy-hidden-lines", *FILTER_FIGURES)
 
 
-def filter_args(wildcards):
-    model, key, rgb, title = FILTER_FIGURES[wildcards.fid]
-    f = config["figures"]["filters"][key]
-    args = f"--layer {q(f['layer'])} --scale {q(config['figures']['filters']['scale'])}"
-    if "nb_filters" in f:
-        args += f" --nb-filters {q(f['nb_filters'])}"
-    if "nb_channels" in f:
-        args += f" --nb-channels {q(f['nb_channels'])}"
-    if rgb:
-        args += " --rgb"
-    return f"{model_args(wildcards.tier, model)} {args}"
-
-
 rule toy_hidden_lines:
     output:
         report(

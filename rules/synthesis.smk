@@ -17,29 +17,6 @@ register("Synthesis", *MAX_RESPONSE, "adversarial-alexnet", "adversarial-sphere"
 MR, ADV, FOOL = (config["figures"][k] for k in ("max_response", "adversarial", "fooling"))
 
 
-def max_response_objective(wildcards):
-    """Script arguments of the maximum-response objective `what` (noprior, conv4..conv13, classes)."""
-    mr, tier, what = config["figures"]["max_response"], wildcards.tier, wildcards.what
-    if what in ("noprior", "classes"):
-        classes = mr["noprior_classes" if what == "noprior" else "classes"][tier]
-        weight = 0 if what == "noprior" else mr["prior_weight"][tier]["logit"]
-        return f"--objective logit --classes {qs(classes)} --prior-weight {q(weight)}"
-    n = int(what[len("conv"):])
-    kind = "channel" if n <= 7 else "unit"  # the lecture: channels of conv 4 and 7, units of conv 10 and 13
-    return f"--objective {kind} --conv {n} --nb-units {q(mr['nb_units'])} --prior-weight {q(mr['prior_weight'][tier][kind])}"
-
-
-def adversarial_data(tier):
-    """The data set the adversarial images come from: shapes64 (embedded), none (photos, lecture)."""
-    return dataset_file(tier, "shapes64") if tier == "embedded" else []
-
-
-def adversarial_images(tier):
-    images = config["figures"]["adversarial"]["images"][tier]
-    data = f"--data {q(adversarial_data(tier))} " if tier == "embedded" else ""
-    return f"{data}--images {qs(images)}"
-
-
 rule max_response_optimise:
     input:
         lambda w: model_file(w.tier, "vgg16"),

@@ -2,22 +2,6 @@
 # (The lecture tier's ImageNet nets are downloads: see rules/assets.smk.)
 
 
-def train_args(wildcards):
-    t = config["train"][wildcards.arch]
-    args = f"--epochs {q(t['epochs'])} --batch-size {q(t['batch_size'])} --lr {q(t['lr'])} --weight-decay {q(t['weight_decay'])}"
-    if "first_layer_weight_decay" in t:
-        args += f" --first-layer-weight-decay {q(t['first_layer_weight_decay'])}"
-    if not t.get("flips", True):
-        args += " --no-flips"
-    if "n_train" in t:
-        args += f" --n-train {q(t['n_train'])}"
-    depth = {e.get("depth") for e in config["zoo"][wildcards.tier].values()
-             if e["arch"] == wildcards.arch and e.get("dataset") == wildcards.dataset} - {None}
-    if depth:  # an architecture parameter of the zoo entry (resnet_nopool)
-        args += f" --depth {q(depth.pop())}"
-    return args
-
-
 rule train:
     input:
         lambda w: dataset_file(w.tier, w.dataset),
