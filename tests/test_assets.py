@@ -20,6 +20,7 @@ import torch
 import yaml
 
 from underhood import assets
+from conftest import NO_SLURM
 
 ROOT = Path(__file__).resolve().parents[1]
 VENV_BIN = Path(sys.executable).parent
@@ -237,7 +238,7 @@ def test_read_cifar10_corrupt_or_hostile(tmp_path):
 # ---------------------------------------------------------------- the Snakemake rules, end to end
 
 def run_snakemake(workdir, configfile, *targets):
-    env = dict(os.environ, PATH=os.pathsep.join([str(VENV_BIN), str(ROOT / "tests" / "no-slurm"), os.environ["PATH"]]))
+    env = dict(os.environ, PATH=os.pathsep.join([str(VENV_BIN), str(NO_SLURM), os.environ["PATH"]]))
     return subprocess.run(
         [str(VENV_BIN / "snakemake"), "-s", str(ROOT / "Snakefile"), "--directory", str(workdir),
          "--configfile", str(ROOT / "config.yaml"), str(configfile), "--cores", "1", *targets],

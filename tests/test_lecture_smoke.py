@@ -5,7 +5,6 @@ nothing was fetched twice, the classes are ImageNet's, the layers and shapes tor
 224x224 maps are drawn at full size."""
 import functools
 import http.server
-import json
 import re
 import threading
 
