@@ -13,6 +13,7 @@ from .data import as_float
 
 
 FORMAT = torch.channels_last
+EPOCH_TEST = 500  # held-out images evaluated after each epoch but the last (all of them after the last)
 
 
 def normalize(x, mean, std):
@@ -80,8 +81,11 @@ def train(model, data, mean, std, epochs, batch_size, lr, weight_decay, seed=0, 
             sched.step()
             total += loss.item() * len(idx)
             bar.update()
-        acc = evaluate(model, data["test_x"], data["test_y"], mean, std, device)
-        log(f"epoch {epoch + 1}/{epochs} loss {total / len(x):.4f} test accuracy {acc:.4f}")
+        if epoch + 1 < epochs:  # a progress estimate on the first EPOCH_TEST held-out images
+            acc = evaluate(model, data["test_x"][:EPOCH_TEST], data["test_y"][:EPOCH_TEST], mean, std, device)
+            log(f"epoch {epoch + 1}/{epochs} loss {total / len(x):.4f} accuracy on {min(EPOCH_TEST, len(data['test_x']))} held-out images {acc:.4f}")
+    acc = evaluate(model, data["test_x"], data["test_y"], mean, std, device)
+    log(f"epoch {epochs}/{epochs} loss {total / len(x):.4f} test accuracy {acc:.4f}")
     bar.close()
     model.eval()
     log(f"trained in {time.time() - start:.1f} s")
