@@ -6,6 +6,8 @@ Features: an activation cache of the workflow (--cache cache/lecture/activations
 
     .venv/bin/python bench/tsne.py                 # 10,000 points
     .venv/bin/python bench/tsne.py --points 2000   # fewer
+    .venv/bin/python bench/tsne.py --steps --cache cache/embedded/activations/resnet_cifar-shapes32.pt --layer relu
+                                                   # openTSNE's steps: PCA initialization, neighbours, optimization
 """
 import argparse
 import sys
@@ -26,6 +28,8 @@ p.add_argument("--perplexity", type=float, default=50)
 p.add_argument("--engines", nargs="+", default=list(tsne.ENGINES), choices=tsne.ENGINES)
 p.add_argument("--threads", type=int, default=1)
 p.add_argument("--seed", type=int, default=0)
+p.add_argument("--steps", action="store_true",
+               help="time openTSNE's steps instead, each way it can be done (what underhood.tsne picks)")
 a = p.parse_args()
 
 if a.cache:
@@ -43,6 +47,38 @@ else:
 
 print(f"features: {source}: {x.shape[0]} points x {x.shape[1]} dims; perplexity {a.perplexity:g}; "
       f"{a.threads} thread(s)", flush=True)
+
+
+def timed(f):
+    start = time.perf_counter()
+    out = f()
+    return out, time.perf_counter() - start
+
+
+if a.steps:
+    from openTSNE import TSNEEmbedding, affinity
+    from sklearn.decomposition import PCA
+
+    _, t_svd = timed(lambda: PCA(2, svd_solver="full").fit_transform(x.astype(np.float64)))
+    init, t_gram = timed(lambda: tsne.pca_initialization(x))
+    nn = {m: timed(lambda: affinity.PerplexityBasedNN(x, perplexity=a.perplexity, method=m, n_jobs=a.threads,
+                                                     random_state=a.seed, verbose=False)) for m in ("annoy", "exact")}
+
+    def optimize():
+        e = TSNEEmbedding(init, nn["exact"][0], negative_gradient_method="fft", n_jobs=a.threads, random_state=a.seed)
+        return e.optimize(250, exaggeration=12, momentum=0.5).optimize(500, momentum=0.8)
+
+    _, t_opt = timed(optimize)
+    chosen = "exact" if len(x) <= tsne.EXACT_NEIGHBOURS else "annoy"
+    print("\n| step | way | wall time (s) | underhood.tsne |\n|---|---|---:|---|")
+    for step, way, t, used in [("PCA initialization", "full SVD (scikit-learn, float64)", t_svd, ""),
+                               ("PCA initialization", "eigenvectors of the Gram / covariance matrix (float64)", t_gram, "yes"),
+                               ("neighbours", "Annoy (openTSNE's 'auto' above 1,000 points)", nn["annoy"][1], "yes" * (chosen == "annoy")),
+                               ("neighbours", "exact", nn["exact"][1], "yes" * (chosen == "exact")),
+                               ("optimization", "250 + 500 FFT-accelerated steps", t_opt, "yes")]:
+        print(f"| {step} | {way} | {t:.1f} | {used} |")
+    sys.exit()
+
 rows = []
 for engine in a.engines:
     start = time.perf_counter()

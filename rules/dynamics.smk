@@ -47,6 +47,7 @@ rule dynamics_train:
         seed=config["seed"],
         device=config["device"],
     threads: 2
+    priority: 1  # long jobs first: the short 1-thread jobs fill the end in pairs
     resources:
         mem_mb=4000,
         runtime=60,

@@ -195,7 +195,8 @@ rule fooling_evolve:
         seed=config["seed"],
         device=config["device"],
         p={k: v for k, v in FOOL.items() if k != "classes"},
-    threads: 1
+    threads: 2  # the same bits as 1 thread, 1.7x faster
+    priority: 1  # long jobs first: the short 1-thread jobs fill the end in pairs
     resources:
         mem_mb=4000,
         runtime=60,

@@ -22,8 +22,9 @@ rule train:
         seed=config["seed"],
         device=config["device"],
     threads: 2
+    priority: 1  # long jobs first: the short 1-thread jobs fill the end in pairs
     resources:
-        mem_mb=4000,
+        mem_mb=8000,
         runtime=60,
     shell:
         "{params.run}/train.py --arch {wildcards.arch:q} --data {input:q} --model {output.model:q}"

@@ -11,10 +11,10 @@ one_line_errors()  # the project's own errors end with one line, not a traceback
 
 p = argparse.ArgumentParser(description=__doc__)
 p.add_argument("--cache", required=True, help="activation cache written by scripts/activations.py")
-p.add_argument("--sample", type=int, default=0, help="which input of the cache")
+p.add_argument("--sample", type=int, required=True, help="which input of the cache")
 p.add_argument("--layers", nargs="+", required=True, help="layers to show (in the cache)")
-p.add_argument("--nb-channels", type=int, default=8, help="channels per layer, picked at random")
-p.add_argument("--seed", type=int, default=0)
+p.add_argument("--nb-channels", type=int, required=True, help="channels per layer, picked at random")
+p.add_argument("--seed", type=int, required=True)
 p.add_argument("--title", required=True)
 p.add_argument("output")
 a = p.parse_args()

@@ -20,9 +20,9 @@ p.add_argument("--nb-samples", type=int, default=None, help="first N test sample
 p.add_argument("--layers", nargs="+", required=True, help="layer names, as torchvision names them")
 p.add_argument("--batch-size", type=int, default=256)
 p.add_argument("--float32", action="store_true", help="store float32 (default float16)")
-p.add_argument("--device", default="auto")
-p.add_argument("--threads", type=int, default=1)
-p.add_argument("--seed", type=int, default=0)
+p.add_argument("--device", required=True)
+p.add_argument("--threads", type=int, required=True)
+p.add_argument("--seed", type=int, required=True)
 p.add_argument("output")
 a = p.parse_args()
 

@@ -11,8 +11,8 @@ p = argparse.ArgumentParser(description=__doc__)
 p.add_argument("url")
 p.add_argument("output")
 p.add_argument("--sha256", required=True, help="the file's full SHA-256 (64 hex digits)")
-p.add_argument("--retries", type=int, default=3)
-p.add_argument("--timeout", type=float, default=60)
+p.add_argument("--retries", type=int, required=True)
+p.add_argument("--timeout", type=float, required=True)
 a = p.parse_args()
 
 try:

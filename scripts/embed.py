@@ -19,10 +19,10 @@ p.add_argument("--layer", default="input", help="layer of the cache, or 'input' 
 p.add_argument("--noise", type=float, default=0.0, help="swiss roll: noise of make_swiss_roll")
 p.add_argument("--noise-dim-std", type=float, default=None,
                help="swiss roll: rescale the noise dimension to this std (default: as data.swiss_roll draws it)")
-p.add_argument("--engine", choices=tsne.ENGINES, default="opentsne")
-p.add_argument("--perplexity", type=float, default=50)
-p.add_argument("--seed", type=int, default=0)
-p.add_argument("--threads", type=int, default=1)
+p.add_argument("--engine", choices=tsne.ENGINES, required=True)
+p.add_argument("--perplexity", type=float, required=True)
+p.add_argument("--seed", type=int, required=True)
+p.add_argument("--threads", type=int, required=True)
 p.add_argument("output")
 a = p.parse_args()
 

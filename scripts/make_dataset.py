@@ -13,7 +13,7 @@ p.add_argument("--size", type=int, default=None)
 p.add_argument("--test-fraction", type=float, default=0.2)
 p.add_argument("--n-train", type=int, default=10000)
 p.add_argument("--n-test", type=int, default=2000)
-p.add_argument("--seed", type=int, default=0)
+p.add_argument("--seed", type=int, required=True)
 a = p.parse_args()
 
 if a.name == "digits28":

@@ -12,11 +12,11 @@ one_line_errors()  # the project's own errors end with one line, not a traceback
 
 p = argparse.ArgumentParser(description=__doc__)
 p.add_argument("output")
-p.add_argument("--nb-hidden", type=int, default=20)
-p.add_argument("--nb-samples", type=int, default=400)
-p.add_argument("--steps", type=int, nargs="+", default=[0, 200, 1000, 5000])
-p.add_argument("--lr", type=float, default=0.01)
-p.add_argument("--seed", type=int, default=0)
+p.add_argument("--nb-hidden", type=int, required=True)
+p.add_argument("--nb-samples", type=int, required=True)
+p.add_argument("--steps", type=int, nargs="+", required=True)
+p.add_argument("--lr", type=float, required=True)
+p.add_argument("--seed", type=int, required=True)
 a = p.parse_args()
 
 io.seed_all(a.seed, 1)
