@@ -46,7 +46,7 @@ def small_net():
 
 def test_objectives_compose():
     net, x = small_net(), torch.randn(3, 3, 16, 16)
-    acts = mr.activations(net, x, ["2"])
+    acts = mr.activations(net, x, ["2", mr.OUTPUT])
     obj = mr.channel("2", [0, 1, 2]) - 0.5 * mr.prior() + 1
     expected = acts["2"][[0, 1, 2], [0, 1, 2]].flatten(1).sum(1) - 0.5 * edge_energy(x) + 1
     torch.testing.assert_close(obj(acts, x), expected)
@@ -54,6 +54,24 @@ def test_objectives_compose():
     torch.testing.assert_close(mr.logit([4, 0, 1])(acts, x), acts["output"][[0, 1, 2], [4, 0, 1]])
     with pytest.raises(ValueError, match="one per image"):
         mr.logit([0, 1])(acts, x)
+
+
+def test_a_layer_objective_stops_the_forward_pass_with_the_same_values_and_gradients():
+    net = small_net()
+    ran = []
+    net[6].register_forward_hook(lambda *_: ran.append("linear"))
+    x = torch.randn(3, 3, 16, 16, requires_grad=True)
+    obj = mr.channel("2", [0, 1, 2]) - 0.5 * mr.prior()
+    value = obj(mr.activations(net, x, obj.layers), x)
+    assert ran == []  # the net's last layers were not run
+    (grad,) = torch.autograd.grad(value.sum(), x)
+    full = {}
+    net[2].register_forward_hook(lambda m, i, o: full.update(c=o))
+    net(x)  # the whole net, by hand
+    expected = full["c"][[0, 1, 2], [0, 1, 2]].flatten(1).sum(1) - 0.5 * edge_energy(x)
+    assert ran == ["linear"] and torch.equal(value, expected)
+    assert torch.equal(grad, torch.autograd.grad(expected.sum(), x)[0])
+    assert mr.OUTPUT in mr.activations(net, x, mr.logit(0).layers)  # a logit needs the whole net
 
 
 def test_conv_layers_are_derived_from_the_model():
