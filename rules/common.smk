@@ -239,27 +239,30 @@ def around_images_args(wildcards):
     return f"--data {q(dataset_file(wildcards.tier, 'shapes64'))} --indices {qs(picked)}"
 
 
+def around_images_file(tier):
+    return f"{CACHE}/{tier}/attributions/images.pt"
+
+
+def zeiler_data(tier):
+    return dataset_file(tier, config["figures"]["around_input"]["zeiler"][tier]["dataset"])
+
+
+def method_options(key, tier, skip=()):
+    """The config block figures.around_input.<key> as script options, in its order: key k -> --k
+    (underscores as dashes), a list -> several words, the tier's entry (embedded, lecture) in its place."""
+    opts = {}
+    for k, v in config["figures"]["around_input"].get(key, {}).items():
+        opts.update(v if k == tier else {} if k in ("embedded", "lecture") else {k: v})
+    return "".join(f" --{k.replace('_', '-')} {qs(v) if isinstance(v, list) else q(v)}" for k, v in opts.items() if k not in skip)
+
+
 def attribution_args(wildcards):
-    p = config["figures"]["around_input"]
-    if wildcards.method == "occlusion":
-        o = p["occlusion"]
-        return (f"--mask {q(o[wildcards.tier]['mask'])} --stride {q(o[wildcards.tier]['stride'])} --fills {qs(o['fills'])}"
-                f" --blur-sigma {q(o['blur_sigma'])} --batch-size {q(o['batch_size'])}")
-    if wildcards.method == "smoothgrad":
-        s = p["smoothgrad"]
-        return f"--sigma {q(s['sigma'])} --nb-samples {q(s['nb_samples'])} --batch-size {q(s['batch_size'])}"
-    if wildcards.method == "gradient-irregularity":
-        g = p["gradient_irregularity"]
-        return (f"--eps-std {q(g['eps_std'])} --nb-steps {q(g['nb_steps'])} --nb-pixels {q(g['nb_pixels'])}"
-                f" --image {q(g['image'])} --batch-size {q(g['batch_size'])}")
-    return ""
+    """A method's arguments: the images, and its config block (figures.around_input.<method>, - as _)."""
+    return f"--images {q(around_images_file(wildcards.tier))}{method_options(wildcards.method.replace('-', '_'), wildcards.tier)}"
 
 
 def zeiler_args(wildcards):
-    z = config["figures"]["around_input"]["zeiler"]
-    t = z[wildcards.tier]
-    return (f"--data {q(dataset_file(wildcards.tier, t['dataset']))} --layer {q(t['layer'])} --size {q(t['size'])}"
-            f" --nb-scan {q(t['nb_scan'])} --nb-channels {q(z['nb_channels'])} --nb-top {q(z['nb_top'])}")
+    return f"--data {q(zeiler_data(wildcards.tier))}{method_options('zeiler', wildcards.tier, skip=('dataset',))}"
 
 
 # ---------------------------------------------------------------- E. Synthesis (rules/synthesis.smk)

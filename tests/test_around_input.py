@@ -192,3 +192,28 @@ def test_receptive_field_and_top_activations():
     assert torch.equal(values, a.topk(4, dim=0).values.T)
     with pytest.raises(ValueError, match="unknown layer"):
         zeiler.Upto(m, "features.99")
+
+
+def test_occlusion_fills():
+    u8 = (torch.rand(2, 3, 32, 32, generator=torch.Generator().manual_seed(0)) * 255).byte()
+    assert torch.equal(occlusion.fill(u8, "grey"), torch.full_like(u8, 128).float() / 255)
+    flat = torch.full((1, 3, 32, 32), 77, dtype=torch.uint8)  # a blurred constant image stays constant
+    torch.testing.assert_close(occlusion.fill(flat, "blur", 0.1), flat.float() / 255)
+    assert not torch.equal(occlusion.fill(u8, "blur"), u8.float() / 255)
+    with pytest.raises(ValueError, match="not one of grey, blur"):
+        occlusion.fill(u8, "black")
+
+
+def test_pixels_followed_are_large_apart_and_seeded():
+    s = torch.rand(64, 64, generator=torch.Generator().manual_seed(3))
+    picks = smoothgrad.pixels_followed(s, 3, seed=1)
+    top = set(s.flatten().argsort(descending=True)[:64 * 64 // 20].tolist())
+    assert len(picks) == 3 and all(r * 64 + c in top for r, c in picks)
+    assert all(abs(r - r2) + abs(c - c2) > 8 for i, (r, c) in enumerate(picks) for r2, c2 in picks[:i])
+    assert picks == smoothgrad.pixels_followed(s, 3, seed=1) != smoothgrad.pixels_followed(s, 3, seed=2)
+
+
+def test_receptive_field_corner_moves_inside_the_image():
+    assert zeiler.field_corner(37, 6, 0.0, 4, 5, 64) == (6, 12)
+    assert zeiler.field_corner(37, 6, 0.0, 0, 0, 64) == (0, 0)  # crosses the top-left border
+    assert zeiler.field_corner(37, 6, 0.0, 9, 9, 64) == (27, 27)  # crosses the bottom-right one: 64 - 37

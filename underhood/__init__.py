@@ -19,6 +19,7 @@ lecture's words:
   smoothgrad      D. SmoothGrad, and the gradient along a path (its irregularity)
   backprop        D. back-propagation, deconvolution and guided back-propagation
   zeiler          D. Zeiler and Fergus' top-9 images of a channel
+  around_input_plot  D. the around-input figures, one function per figure
   edge_energy     E. the multi-scale edge-energy prior
   max_response    E. maximum-response images (objectives on units, channels, classes)
   adversarial     E. adversarial examples

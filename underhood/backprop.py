@@ -77,6 +77,16 @@ def output_unit(output, target):
     return flat.gather(1, target[:, None])[:, 0], target
 
 
+@torch.no_grad()
+def classify(model, inputs, classes):
+    """What the maps explain, as the cached maps store it (on the CPU): the class names, each image's
+    maximally responding output unit (target), its score and its softmax probability."""
+    logits = model(inputs).cpu()
+    target = logits.argmax(1)
+    return dict(classes=classes, target=target, scores=logits.gather(1, target[:, None])[:, 0],
+                probs=logits.softmax(1).gather(1, target[:, None])[:, 0])
+
+
 def input_gradient(model, inputs, target=None, rule="backprop"):
     """d f_target / d inputs (N x C x H x W) with the given ReLU rule; f is the model's output,
     flattened per sample, and target=None takes the maximally responding unit."""

@@ -27,6 +27,49 @@ def add_run_args(parser):
     parser.add_argument("--threads", type=int, default=1)
 
 
+def load_model(a):
+    """Seeds and device (add_run_args), and the model (add_model_args) frozen: input gradients only.
+    Returns (model, info, to_input), to_input mapping images in [0, 1] to the model's input (its
+    normalization, on its device)."""
+    from . import io, models
+    from .train import normalize
+
+    io.seed_all(a.seed, a.threads)
+    device = io.pick_device(a.device)
+    model, info = models.load(a.model, a.arch, device=device, sha256=a.sha256)
+    for q in model.parameters():
+        q.requires_grad_(False)
+    return model, info, lambda x: normalize(x.to(device), info["mean"], info["std"])
+
+
+def load_model_and_images(a):
+    """load_model, and the images (--images) in the model's input space, classified: what the maps
+    explain (backprop.classify; printed). Returns (model, x, out), out the head of the cached dict."""
+    from . import backprop, io
+    from .data import as_float
+
+    model, info, to_input = load_model(a)
+    x = to_input(as_float(io.load_torch(a.images)["images"]))
+    out = backprop.classify(model, x, info["classes"])
+    print("classified as", [info["classes"][t] for t in out["target"].tolist()])
+    return model, x, out
+
+
+def maps_parser(doc, images=True):
+    """The arguments of a script of D. (around an input) that caches a method's maps: the output file,
+    --images (the images step's file; images=False: the script says what it reads), the model and
+    the run arguments. The script adds the method's own options."""
+    import argparse
+
+    p = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("output")
+    if images:
+        p.add_argument("--images", required=True, help="the images (scripts/around_input_images.py)")
+    add_model_args(p)
+    add_run_args(p)
+    return p
+
+
 def _own_error_types():
     from .io import WriteError
 

@@ -187,6 +187,19 @@ def photos(names=PHOTOS, size=None):
     return out
 
 
+def photo_batch(names, size=224):
+    """scikit-image photos as one N x 3 x size x size uint8 batch: the shorter side resized to `size`
+    (bilinear), then a centre crop (as ImageNet evaluation)."""
+    ph, out = photos(names), []
+    for n in names:
+        img = Image.fromarray(ph[n])
+        s = size / min(img.size)
+        img = img.resize((max(size, round(img.size[0] * s)), max(size, round(img.size[1] * s))), Image.BILINEAR)
+        left, top = (img.size[0] - size) // 2, (img.size[1] - size) // 2
+        out.append(np.asarray(img.crop((left, top, left + size, top + size))))
+    return torch.from_numpy(np.stack(out)).permute(0, 3, 1, 2).contiguous()
+
+
 def faces():
     """scikit-image's lfw_subset: 25x25 grey patches, the first 100 faces, the next 100 not."""
     import skimage.data

@@ -1,12 +1,32 @@
 """Occlusion sensitivity (Zeiler and Fergus 2014, https://arxiv.org/abs/1311.2901): the value of the
 maximally responding output unit on the image, minus its value with a part of the image occluded,
 for every position of a size x size mask moved by `stride`; each pixel gets the mean drop over the
-windows that cover it (as Captum's Occlusion). One forward pass per mask position, batched."""
+windows that cover it (as Captum's Occlusion). One forward pass per mask position, batched.
+What covers the occluded pixels is part of the measurement: a grey patch or a blurred copy (`fill`)."""
 import math
 
 import torch
 import torch.nn.functional as F
 from tqdm import tqdm
+
+from .data import as_float
+
+FILLS = ("grey", "blur")
+
+
+def fill(images, kind="grey", blur_sigma=0.08):
+    """What covers the occluded pixels, as float images in [0, 1] from uint8 ones (N x C x H x W):
+    "grey", a mid-grey patch (the lecture's), or "blur", that window of a blurred copy of the image
+    (a Gaussian of std blur_sigma x the image side)."""
+    if kind == "grey":
+        return as_float(torch.full_like(images, 128))
+    if kind != "blur":
+        raise ValueError(f"occlusion fill {kind!r} is not one of {', '.join(FILLS)}")
+    from torchvision.transforms.functional import gaussian_blur
+
+    s = blur_sigma * images.shape[-1]
+    k = 2 * int(3 * s) + 1
+    return gaussian_blur(as_float(images), [k, k], [s, s])
 
 
 def windows(height, width, size, stride):

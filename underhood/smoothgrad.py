@@ -1,7 +1,7 @@
 """SmoothGrad (Smilkov et al. 2017, https://arxiv.org/abs/1706.03825): the input gradient averaged
 over noisy copies x + eps_n, eps_n ~ N(0, sigma^2 I), sigma a fraction of the gap Delta between the
 image's largest and smallest value; and the irregularity of the plain gradient that motivates it
-(their Fig. 2): the gradient along x + t eps, t in [0, 1]."""
+(their Fig. 2): the gradient along x + t eps, t in [0, 1], at a few pixels."""
 import torch
 
 from .backprop import backprop
@@ -33,7 +33,7 @@ def smoothgrad(model, inputs, target=None, sigma=0.25, nb_samples=100, batch_siz
     return torch.stack(out)
 
 
-def gradient_along(model, image, eps, target=None, nb_steps=100, batch_size=50):
+def gradient_along(model, image, eps, target=None, nb_steps=200, batch_size=50):
     """Smilkov et al.'s Fig. 2: the gradient of f_target at x + t eps for t = linspace(0, 1, nb_steps).
 
     image: C x H x W, eps: the same shape (one noise draw). Returns (t, gradients nb_steps x C x H x W)."""
@@ -44,3 +44,36 @@ def gradient_along(model, image, eps, target=None, nb_steps=100, batch_size=50):
     grads = [backprop(model, image[None] + tb.view(-1, 1, 1, 1) * eps[None], target)
              for tb in t.split(batch_size)]
     return t, torch.cat(grads)
+
+
+def pixels_followed(saliency, nb_pixels=3, seed=0):
+    """The pixels whose gradient Fig. 2 follows, (row, col) in a H x W map of |gradient| at x: picked
+    at random (seeded) among the 5% largest, not the very largest (they are the max entry itself,
+    pinned at 1), at least W/8 apart (Manhattan distance)."""
+    w = saliency.shape[1]
+    top = saliency.flatten().argsort(descending=True)[:max(nb_pixels, saliency.numel() // 20)]
+    order = top[torch.randperm(len(top), generator=torch.Generator().manual_seed(seed))]
+    picks = []
+    for q in order.tolist():
+        r, c = divmod(q, w)
+        if all(abs(r - r2) + abs(c - c2) > w // 8 for r2, c2 in picks):
+            picks.append((r, c))
+        if len(picks) == nb_pixels:
+            break
+    return picks
+
+
+def gradient_irregularity(model, image, target=None, eps_std=0.01, nb_steps=200, nb_pixels=3, batch_size=50, seed=0):
+    """Smilkov et al.'s Fig. 2: one noise draw eps ~ N(0, (eps_std Delta)^2), Delta = max - min of the
+    image (C x H x W), the gradient along x + t eps (gradient_along), and at `nb_pixels` pixels
+    (pixels_followed) its entries as a fraction of its largest |entry| at each t. Returns dict(t,
+    fraction nb_steps x pixels x C, pixels (row, col), eps, max_change: max |eps| / Delta)."""
+    g = torch.Generator(device=image.device).manual_seed(seed)
+    delta = (image.max() - image.min()).item()
+    eps = torch.randn(image.shape, generator=g, device=image.device) * eps_std * delta
+    t, grads = gradient_along(model, image, eps, target, nb_steps, batch_size)
+    grads = grads.cpu()
+    picks = pixels_followed(grads[0].abs().sum(0), nb_pixels, seed)
+    gmax = grads.flatten(1).abs().max(1).values  # max entry of the gradient at each t
+    frac = torch.stack([grads[:, :, r, c] for r, c in picks], 1) / gmax[:, None, None]  # steps x pixels x C
+    return dict(t=t.cpu(), fraction=frac, pixels=torch.tensor(picks), eps=eps, max_change=(eps.abs().max() / delta).item())

@@ -2,10 +2,12 @@
 images of a data set that activate it most, the part of each image the unit sees (its receptive
 field) and the deconvolution from that unit (underhood.backprop.deconvolution)."""
 import torch
+import torch.nn.functional as F
 from torch import nn
 from tqdm import tqdm
 
 from .backprop import deconvolution
+from .data import as_float
 from .models import layer as get_layer
 
 
@@ -59,6 +61,13 @@ def receptive_field(model, name):
     return size, jump, start
 
 
+def field_corner(size, jump, start, row, col, side):
+    """Top-left corner (top, left) of the receptive field (receptive_field's size, jump, start) of the
+    unit at (row, col), moved inside the side x side image where the field crosses its border."""
+    top, left = round(start + row * jump - (size - 1) / 2), round(start + col * jump - (size - 1) / 2)
+    return min(max(top, 0), max(side - size, 0)), min(max(left, 0), max(side - size, 0))
+
+
 def crop(image, size, top, left, fill=0.0):
     """The size x size window of image (C x H x W) at (top, left), padded with `fill` outside."""
     c, h, w = image.shape
@@ -94,3 +103,33 @@ def deconvolve_unit(model, name, x, channel, row, col):
     with torch.no_grad():
         _, c, h, w = cut(x[None]).shape
     return deconvolution(cut, x[None], (channel * h + row) * w + col)[0]
+
+
+def top9(model, name, images, channels, k=9, side=None, to_input=lambda x: x):
+    """Zeiler and Fergus's figure for `channels` (a tensor) of the layer `name`: `images` (uint8 N x C
+    x H x W, bilinearly resized to side x side when given) scanned once; for each channel its k top
+    images (top_activations), each cropped to the unit's receptive field (field_corner), and the
+    deconvolution from that unit, cropped alike. to_input: images in [0, 1] -> model input, on the
+    model's device. Returns the cached dict: channels, values, index, positions, layer, crops,
+    deconvs, boxes (top, left), receptive_field, nb_scanned."""
+    def pixels(u):  # uint8 batch -> float [0, 1] at the scanned resolution
+        u = as_float(u)
+        return F.interpolate(u, size=(side, side), mode="bilinear", align_corners=False) if side and u.shape[-1] != side else u
+
+    prepare = lambda u: to_input(pixels(u))  # noqa: E731
+    device = next(model.parameters()).device
+    values, index, pos = top_activations(model, name, images, channels.to(device), k, prepare=prepare)
+    size, jump, start = receptive_field(model, name)
+    crops, deconvs, boxes = [], [], []
+    for n, c in enumerate(channels.tolist()):
+        for i, (r, col) in zip(index[n].tolist(), pos[n].tolist()):
+            x = prepare(images[i:i + 1])[0]
+            dec = deconvolve_unit(model, name, x, c, r, col)
+            top, left = field_corner(size, jump, start, r, col, x.shape[-1])
+            crops.append(crop(pixels(images[i:i + 1])[0], size, top, left, 1.0))
+            deconvs.append(crop(dec.cpu(), size, top, left, 0.0))
+            boxes.append((top, left))
+    shape = (len(channels), k, 3, size, size)
+    return dict(channels=channels, values=values.cpu(), index=index.cpu(), positions=pos.cpu(), layer=name,
+                crops=torch.stack(crops).view(shape), deconvs=torch.stack(deconvs).view(shape),
+                boxes=torch.tensor(boxes).view(len(channels), k, 2), receptive_field=size, nb_scanned=len(images))

@@ -1,27 +1,16 @@
-"""D. Around an input: the figures, drawn from the cached maps (scripts/around_input.py)."""
-import argparse
-
-import matplotlib.pyplot as plt
+"""Plots of the figures of D. (around an input), one function per figure: each takes the cached files
+it reads (the images step's dict, the methods' maps) and the title, and returns the figure (`draw`
+saves it)."""
 import numpy as np
 
-from underhood import io, plot  # noqa: F401 (plot sets matplotlib's backend and style)
-from underhood.cli import one_line_errors
+from .plot import plt, tile
 
-one_line_errors()  # the project's own errors end with one line, not a traceback
 
-FIGS = ["occlusion-originals", "occlusion-mask", "occlusion-vgg19", "saliency-alexnet", "saliency-vgg19",
-        "gradient-irregularity", "smoothgrad-vgg19", "backprop-deconv-guided-vgg16", "zeiler-top9"]
-p = argparse.ArgumentParser(description=__doc__)
-p.add_argument("figure", choices=FIGS)
-p.add_argument("output")
-p.add_argument("--images", help="the images file")
-p.add_argument("--maps", nargs="+", default=[], help="cached maps, as the figure needs them")
-p.add_argument("--title", default="")
-p.add_argument("--positions", type=int, default=4, help="occlusion-mask: mask positions shown")
-a = p.parse_args()
+def draw(figure, files, title, path):
+    """`figure` (one of the functions below) drawn from the cached files it reads, saved to path."""
+    from .io import load_torch, save_figure
 
-load = io.load_torch
-images = load(a.images) if a.images else None
+    save_figure(figure(*[load_torch(f) for f in files], title), path)
 
 
 def rgb(u8):
@@ -49,6 +38,24 @@ def label_rows(axes, labels):
         ax.set_ylabel(lab, fontsize=8)
 
 
+def titled(fig, title, caption, y=-0.02):
+    """The title above, the caption's line under the panels."""
+    fig.suptitle(title)
+    fig.text(0.5, y, caption, ha="center", fontsize=7)
+    return fig
+
+
+def predicted(m, k):
+    return f"{m['classes'][m['target'][k]]} ({m['probs'][k]:.2f})"
+
+
+def images_row(axes, x, m):
+    """The images along a row of panels, each under the net's top class (softmax probability)."""
+    for k, ax in enumerate(axes):
+        ax.imshow(rgb(x[k]))
+        ax.set_title(predicted(m, k), fontsize=7)
+
+
 def show_maps(axes_row, maps, cmap="gray", q=99):
     """Each map scaled by its own q-th percentile, larger values clipped (as Smilkov et al.); bright = large."""
     for ax, m in zip(axes_row, maps):
@@ -65,90 +72,81 @@ def signed_rgb(g, q=99.5):
     return np.clip(0.5 + 0.5 * g / (s if s > 0 else 1), 0, 1).transpose(1, 2, 0)
 
 
-def predicted(m, k):
-    return f"{m['classes'][m['target'][k]]} ({m['probs'][k]:.2f})"
-
-
-if a.figure == "occlusion-originals":
-    m = load(a.maps[0])
+def originals(images, m, title):
+    """occlusion-originals: the images, each with the net's top class."""
     x = images["images"]
     fig, axes = grid(1, len(x), 1.8)
     for k, ax in enumerate(axes[0]):
         ax.imshow(rgb(x[k]))
         ax.set_xlabel(predicted(m, k), fontsize=8)
-    fig.suptitle(a.title)
-    fig.text(0.5, -0.02, "under each image: the net's top class (softmax probability)", ha="center", fontsize=7)
+    return titled(fig, title, "under each image: the net's top class (softmax probability)")
 
-elif a.figure == "occlusion-mask":
-    m = load(a.maps[0])
+
+def occlusion_mask(images, m, title, positions=4):
+    """occlusion-mask: the first image with the mask at a few random positions, one row per fill."""
     x = images["images"][0]
     s, side = m["mask"], x.shape[-1]
     rng = np.random.default_rng(0)
-    spots = [(int(rng.integers(0, side - s + 1)), int(rng.integers(0, side - s + 1))) for _ in range(a.positions)]
+    spots = [(int(rng.integers(0, side - s + 1)), int(rng.integers(0, side - s + 1))) for _ in range(positions)]
     rows = [("grey patch", lambda y, z, im: im.__setitem__((slice(None), slice(y, y + s), slice(z, z + s)), 128))]
     if "blurred" in m:
         b = m["blurred"][0]
         rows.append(("blurred copy", lambda y, z, im: im.__setitem__((slice(None), slice(y, y + s), slice(z, z + s)),
                                                                       b[:, y:y + s, z:z + s])))
-    fig, axes = grid(len(rows), a.positions, 1.8)
+    fig, axes = grid(len(rows), positions, 1.8)
     for r, (name, paint) in enumerate(rows):
         for c, (y, z) in enumerate(spots):
             im = x.clone()
             paint(y, z, im)
             axes[r, c].imshow(rgb(im))
         axes[r, 0].set_ylabel(f"fill: {name}", fontsize=8)
-    fig.suptitle(a.title)
-    fig.text(0.5, -0.02, f"mask {s}x{s} on a {side}x{side} image, at {a.positions} positions", ha="center", fontsize=7)
+    return titled(fig, title, f"mask {s}x{s} on a {side}x{side} image, at {positions} positions")
 
-elif a.figure == "occlusion-vgg19":
-    m = load(a.maps[0])
+
+def occlusion(images, m, title):
+    """occlusion-vgg19: the images, and under each its drop map per fill over the image in grey."""
     x = images["images"]
     fills = list(m["maps"])
     fig, axes = grid(1 + len(fills), len(x), 1.8)
+    images_row(axes[0], x, m)
     for k in range(len(x)):
-        axes[0, k].imshow(rgb(x[k]))
-        axes[0, k].set_title(predicted(m, k), fontsize=7)
         grey = rgb(x[k]).mean(2)
         for r, f in enumerate(fills, 1):
             d = m["maps"][f][k].numpy()
             lim = np.abs(d).max() or 1
             axes[r, k].imshow(grey, cmap="gray", vmin=0, vmax=1)
-            im = axes[r, k].imshow(d, cmap="bwr", vmin=-lim, vmax=lim, alpha=0.65)
+            axes[r, k].imshow(d, cmap="bwr", vmin=-lim, vmax=lim, alpha=0.65)
             axes[r, k].set_xlabel(f"max drop {d.max():.2f}", fontsize=7)
     label_rows(axes, ["image"] + [f"fill: {'grey patch' if f == 'grey' else 'blurred copy'}" for f in fills])
-    fig.suptitle(a.title)
-    fig.text(0.5, -0.02, f"drop of the top class score when a {m['mask']}x{m['mask']} mask (stride {m['stride']}) covers the pixel;"
-             " red: the score drops, blue: it rises; each map on its own symmetric scale", ha="center", fontsize=7)
+    return titled(fig, title, f"drop of the top class score when a {m['mask']}x{m['mask']} mask (stride {m['stride']})"
+                  " covers the pixel; red: the score drops, blue: it rises; each map on its own symmetric scale")
 
-elif a.figure in ("saliency-alexnet", "saliency-vgg19"):
-    m = load(a.maps[0])
+
+def saliency(images, m, title):
+    """saliency-alexnet, saliency-vgg19: the images and their |gradient| maps."""
     x = images["images"]
     fig, axes = grid(2, len(x), 1.8)
-    for k in range(len(x)):
-        axes[0, k].imshow(rgb(x[k]))
-        axes[0, k].set_title(predicted(m, k), fontsize=7)
+    images_row(axes[0], x, m)
     show_maps(axes[1], m["maps"])
     label_rows(axes, ["image", "|gradient|"])
-    fig.suptitle(a.title)
-    fig.text(0.5, -0.02, "|d f / d x| of the max-response output, summed over the colour channels; each map scaled by its 99th percentile",
-             ha="center", fontsize=7)
+    return titled(fig, title, "|d f / d x| of the max-response output, summed over the colour channels;"
+                  " each map scaled by its 99th percentile")
 
-elif a.figure == "smoothgrad-vgg19":
-    sal, sg = load(a.maps[0]), load(a.maps[1])
+
+def smoothgrad(images, sal, sg, title):
+    """smoothgrad-vgg19: the images, their gradient (saliency) and SmoothGrad maps."""
     x = images["images"]
     fig, axes = grid(3, len(x), 1.8)
-    for k in range(len(x)):
-        axes[0, k].imshow(rgb(x[k]))
-        axes[0, k].set_title(predicted(sg, k), fontsize=7)
+    images_row(axes[0], x, sg)
     show_maps(axes[1], sal["maps"])
     show_maps(axes[2], sg["maps"])
     label_rows(axes, ["image", "gradient", f"SmoothGrad, σ = Δ/{1 / sg['sigma']:g}"])
-    fig.suptitle(a.title)
-    fig.text(0.5, -0.02, f"SmoothGrad: |mean of the gradients at {sg['nb_samples']} noisy copies| summed over channels;"
-             " each map scaled by its 99th percentile", ha="center", fontsize=7)
+    return titled(fig, title, f"SmoothGrad: |mean of the gradients at {sg['nb_samples']} noisy copies| summed over"
+                  " channels; each map scaled by its 99th percentile")
 
-elif a.figure == "gradient-irregularity":
-    m = load(a.maps[0])
+
+def gradient_irregularity(images, m, title):
+    """gradient-irregularity: x with the pixels followed, their gradient along x + t eps, and x + eps."""
     x = images["images"][m["image"]]
     t, frac, pix = m["t"].numpy(), m["fraction"].numpy(), m["pixels"].tolist()
     n = len(pix)
@@ -173,13 +171,15 @@ elif a.figure == "gradient-irregularity":
         if i == 0:
             ax.set_ylabel("∂S_c/∂x_i / max_i |∂S_c/∂x_i|", fontsize=7)
             ax.legend(fontsize=6, frameon=False)
-    fig.suptitle(a.title, y=1.04)
+    fig.suptitle(title, y=1.04)
     fig.text(0.5, -0.06, f"gradient at x + tε, t in [0, 1]; ε ~ N(0, ({m['eps_std']:g}Δ)²), Δ = max - min of x"
              f" (largest change {m['max_change']:.3f}Δ)", ha="center", fontsize=7)
     fig.tight_layout()
+    return fig
 
-elif a.figure == "backprop-deconv-guided-vgg16":
-    m = load(a.maps[0])
+
+def backprop_deconv_guided(images, m, title):
+    """backprop-deconv-guided-vgg16: the images and their gradient by each ReLU rule, as RGB."""
     x = images["images"]
     names = {"backprop": "back-propagation\n1{s>0} g", "deconvolution": "deconvolution\n1{g>0} g",
              "guided": "guided back-prop.\n1{s>0} 1{g>0} g"}
@@ -189,12 +189,12 @@ elif a.figure == "backprop-deconv-guided-vgg16":
         for r, rule in enumerate(names, 1):
             axes[r, k].imshow(signed_rgb(m["maps"][rule][k]), interpolation="nearest")
     label_rows(axes, ["image"] + list(names.values()))
-    fig.suptitle(a.title)
-    fig.text(0.5, -0.02, "gradient of the max unit of the convolutional part (features) wrt the image, as RGB;"
-             " grey is 0, each map scaled by its 99.5th percentile of |value|", ha="center", fontsize=7)
+    return titled(fig, title, "gradient of the max unit of the convolutional part (features) wrt the image, as RGB;"
+                  " grey is 0, each map scaled by its 99.5th percentile of |value|")
 
-elif a.figure == "zeiler-top9":
-    m = load(a.maps[0])
+
+def zeiler_top9(m, title):
+    """zeiler-top9: per channel, the deconvolutions from its top units and the image crops they see."""
     K, n = m["crops"].shape[:2]
     side = int(np.ceil(np.sqrt(n)))
     cols = 2 if K > 1 else 1
@@ -206,13 +206,19 @@ elif a.figure == "zeiler-top9":
         r, c = divmod(k, cols)
         dec = np.stack([signed_rgb(d, 99.9) for d in m["deconvs"][k]])
         crops = m["crops"][k].permute(0, 2, 3, 1).numpy()
-        axes[r, 2 * c].imshow(plot.tile(dec, side, side, pad=2), interpolation="nearest")
-        axes[r, 2 * c + 1].imshow(plot.tile(crops, side, side, pad=2), interpolation="nearest")
+        axes[r, 2 * c].imshow(tile(dec, side, side, pad=2), interpolation="nearest")
+        axes[r, 2 * c + 1].imshow(tile(crops, side, side, pad=2), interpolation="nearest")
         axes[r, 2 * c].set_title(f"channel {m['channels'][k]}: deconvolutions", fontsize=8)
         axes[r, 2 * c + 1].set_title(f"channel {m['channels'][k]}: image crops", fontsize=8)
-    fig.suptitle(a.title)
-    fig.text(0.5, -0.01, f"{m['layer']}: for each channel (picked at random) the {n} images of {m['nb_scanned']} that activate it"
-             f" most, cropped to the unit's {m['receptive_field']}x{m['receptive_field']} receptive field (moved inside the image at the borders),"
-             " and the deconvolution from that unit", ha="center", fontsize=7)
+    rf = m["receptive_field"]
+    return titled(fig, title, f"{m['layer']}: for each channel (picked at random) the {n} images of {m['nb_scanned']}"
+                  f" that activate it most, cropped to the unit's {rf}x{rf} receptive field (moved inside the image"
+                  " at the borders), and the deconvolution from that unit", y=-0.01)
 
-io.save_figure(fig, a.output)
+
+FIGURES = {  # figure id -> its function; rules/around_input.smk's AROUND_FIGURES says what each reads
+    "occlusion-originals": originals, "occlusion-mask": occlusion_mask, "occlusion-vgg19": occlusion,
+    "saliency-alexnet": saliency, "saliency-vgg19": saliency, "smoothgrad-vgg19": smoothgrad,
+    "gradient-irregularity": gradient_irregularity, "backprop-deconv-guided-vgg16": backprop_deconv_guided,
+    "zeiler-top9": zeiler_top9,
+}
