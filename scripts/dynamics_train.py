@@ -8,7 +8,7 @@ import os
 # spinning OpenMP threads make a 2-thread run several times slower than a 1-thread one
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
-from underhood import dynamics, io  # noqa: E402
+from underhood import io, models, train  # noqa: E402
 from underhood.cli import one_line_errors  # noqa: E402
 
 one_line_errors()  # the project's own errors end with one line, not a traceback
@@ -30,11 +30,11 @@ io.seed_all(a.seed, a.threads)
 device = io.pick_device(a.device)
 d = io.load_torch(a.data)
 kwargs = dict(in_channels=2, channels=a.channels, out_channels=1)
-model = dynamics.DynamicsNet(**kwargs)
+model = models.build("dynamics_resnet18", **kwargs)
 print(f"{len(model.conv_names())} conv layers: {', '.join(model.conv_names())}")
-metrics = dynamics.train(model, d, steps=a.steps, batch_size=a.batch_size, lr=a.lr, seed=a.seed, device=device)
+metrics = train.train_dynamics(model, d, a.steps, a.batch_size, a.lr, seed=a.seed, device=device)
 metrics.update(arch="dynamics_resnet18", channels=a.channels, data=a.data, device=str(device), threads=a.threads)
-io.save_torch(dynamics.checkpoint(model.cpu(), kwargs, metrics, d["params"]), a.model)
+io.save_torch(models.checkpoint(model, "dynamics_resnet18", kwargs, metrics, params=d["params"]), a.model)
 io.save_json(metrics, a.metrics)
 print(f"held-out MSE {metrics['test_mse']:.5f} vs 'nothing moves' {metrics['nothing_moves_mse']:.5f}"
       f" (ratio {metrics['ratio']:.3f})")

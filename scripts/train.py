@@ -41,6 +41,7 @@ metrics = train.train(model, d, mean, std, a.epochs, a.batch_size, a.lr, a.weigh
                       device=device, flips=not a.no_flips,
                       first_layer_weight_decay=a.first_layer_weight_decay)
 metrics.update(arch=a.arch, data=a.data, device=str(device))
-io.save_torch(models.checkpoint(model, a.arch, kwargs, d["classes"], mean, std, x.shape[1:], metrics), a.model)
+io.save_torch(models.checkpoint(model, a.arch, kwargs, metrics, classes=list(d["classes"]), mean=mean, std=std,
+                                input_size=list(x.shape[1:])), a.model)
 io.save_json(metrics, a.metrics)
 print(f"{a.arch}: held-out accuracy {metrics['test_accuracy']:.4f}")
