@@ -17,18 +17,18 @@ import torch
 from torch import nn
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from underhood import dynamics, models  # noqa: E402
+from underhood import models  # noqa: E402
 
 # (input shape, build kwargs) as the embedded tier trains them (config.yaml)
 SHAPES = {"lenet": ((1, 28, 28), {}), "alexnet_small": ((3, 64, 64), {}), "vgg_small": ((3, 64, 64), {}),
           "resnet_small": ((3, 64, 64), {}), "resnet_nopool": ((3, 32, 32), {"depth": 14, "input_size": 32}),
-          "dynamics": ((2, 64, 64), {})}
+          "dynamics_resnet18": ((2, 64, 64), {"channels": 16})}
 
 
 def build(arch):
     shape, kwargs = SHAPES[arch]
-    if arch == "dynamics":
-        return dynamics.DynamicsNet(channels=16), shape
+    if arch == "dynamics_resnet18":
+        return models.build(arch, **kwargs), shape
     return models.build(arch, num_classes=10, in_channels=shape[0], **kwargs), shape
 
 
@@ -39,7 +39,7 @@ def step_times(arch, threads, batch, channels_last, deterministic, steps, warmup
     model, shape = build(arch)
     model.train()
     x = torch.randn(batch, *shape)
-    if arch == "dynamics":
+    if arch == "dynamics_resnet18":
         y, loss_fn = torch.rand(batch, 1, *shape[1:]), nn.MSELoss()
     else:
         y, loss_fn = torch.randint(0, 10, (batch,)), nn.CrossEntropyLoss()
@@ -73,7 +73,7 @@ def main():
     print("| net | threads | batch | channels_last | deterministic | ms / step | ms / sample |")
     print("|---|--:|--:|--:|--:|--:|--:|")
     for arch, threads, batch, cl, det in itertools.product(a.archs, a.threads, a.batch, a.channels_last, a.deterministic):
-        batch = batch or (32 if arch == "dynamics" else 64)
+        batch = batch or (32 if arch == "dynamics_resnet18" else 64)
         s = step_times(arch, threads, batch, bool(cl), bool(det), a.steps, a.warmup)
         print(f"| {arch} | {threads} | {batch} | {cl} | {det} | {1000 * s:.0f} | {1000 * s / batch:.2f} |", flush=True)
 

@@ -9,14 +9,14 @@ one_line_errors()  # the project's own errors end with one line, not a traceback
 
 p = argparse.ArgumentParser(description=__doc__)
 p.add_argument("output")
-p.add_argument("--size", type=int, default=64)
-p.add_argument("--n-rects", type=int, default=3)
-p.add_argument("--n-train", type=int, default=10000)
-p.add_argument("--n-test", type=int, default=500)
-p.add_argument("--pull-angle", type=float, default=0.0, help="degrees, 0 = right, 90 = up")
-p.add_argument("--pull-accel", type=float, default=120.0, help="force / mass, field units (1/100 of the side) per s^2")
-p.add_argument("--pull-duration", type=float, default=0.4, help="seconds")
-p.add_argument("--seed", type=int, default=0)
+p.add_argument("--size", type=int, required=True)
+p.add_argument("--n-rects", type=int, required=True)
+p.add_argument("--n-train", type=int, required=True)
+p.add_argument("--n-test", type=int, required=True)
+p.add_argument("--pull-angle", type=float, required=True, help="degrees, 0 = right, 90 = up")
+p.add_argument("--pull-accel", type=float, required=True, help="force / mass, field units (1/100 of the side) per s^2")
+p.add_argument("--pull-duration", type=float, required=True, help="seconds")
+p.add_argument("--seed", type=int, required=True)
 a = p.parse_args()
 
 d = dynamics.dataset(a.n_train, a.n_test, seed=a.seed, log=print, size=a.size, n_rects=a.n_rects,

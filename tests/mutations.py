@@ -96,8 +96,8 @@ MUTATIONS = [
     M("fooling-tournament-picks-worst", "underhood/fooling.py",
       "win = fit[rows.unsqueeze(-1), cand].argmax(-1)", "win = fit[rows.unsqueeze(-1), cand].argmin(-1)",
       ("fooling-images",)),
-    M("dynamics-skip-connection-dropped", "underhood/dynamics.py",
-      "return self.relu2(x + self.bn2(self.conv2(out)))", "return self.relu2(self.bn2(self.conv2(out)))",
+    M("dynamics-skip-connection-dropped", "underhood/models.py",
+      "return self.relu2(self.bn2(self.conv2(y)) + identity)", "return self.relu2(self.bn2(self.conv2(y)))",
       ("dynamics-activations", "dynamics-scenes")),
 ]
 CONTROL = Mutation("none (control)", "", "", "", ())

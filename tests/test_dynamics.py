@@ -5,7 +5,11 @@ import numpy as np
 import pytest
 import torch
 
-from underhood import dynamics as D
+from conftest import FIXTURES
+from underhood import dynamics as D, models
+from underhood.activations import activations
+from underhood.models import DynamicsNet
+from underhood.train import one_cycle, train_dynamics
 
 
 def _scene(rects, grasped=0, local=(0.0, 0.0)):
@@ -68,7 +72,7 @@ def test_pull_rotates_and_pushes():
 
 def test_network_shapes_and_layers():
     torch.manual_seed(0)
-    net = D.DynamicsNet(channels=8)
+    net = DynamicsNet(channels=8)
     convs = net.conv_names()
     assert len(convs) == 18
     assert convs[0] == "conv1" and convs[1] == "layer1.0.conv1" and convs[-1] == "conv_out"
@@ -77,8 +81,15 @@ def test_network_shapes_and_layers():
     assert net(x).shape == (3, 1, 24, 24)
     names = net.depth_names()
     assert len(names) == 18
-    acts = D.activations(net, x, names)
+    acts = activations(net, x, names, dtype=torch.float32, exact_on_cpu=False)
     assert all(acts[n].shape == (3, 8, 24, 24) for n in names[:-1]) and acts[names[-1]].shape == (3, 1, 24, 24)
+
+
+def test_checkpoint_loads_through_the_zoo():
+    """The committed checkpoint loads as every net's does (models.load), its layer names unchanged."""
+    net, info = models.load(FIXTURES / "dynamics-resnet18.pt")
+    assert isinstance(net, DynamicsNet) and info["arch"] == "dynamics_resnet18"
+    assert info["params"]["pull_accel"] == D.DEFAULTS["pull_accel"] and "test_mse" in info["metrics"]
 
 
 def test_short_training_beats_nothing_moves():
@@ -87,8 +98,8 @@ def test_short_training_beats_nothing_moves():
     torch.set_num_threads(1)
     p = dict(size=24, n_rects=2, pull_accel=120)
     d = D.dataset(200, 40, seed=0, **p)
-    net = D.DynamicsNet(channels=8)
-    m = D.train(net, d, steps=150, batch_size=16, lr=3e-3, seed=0, log=lambda s: None)
+    net = DynamicsNet(channels=8)
+    m = train_dynamics(net, d, steps=150, batch_size=16, lr=3e-3, seed=0, log=lambda s: None)
     assert m["nothing_moves_mse"] > 0
     assert m["ratio"] < 0.7, m
 
@@ -98,8 +109,8 @@ def test_training_is_deterministic():
     states = []
     for _ in range(2):
         torch.manual_seed(1)
-        net = D.DynamicsNet(channels=4)
-        m = D.train(net, d, steps=8, batch_size=8, lr=1e-3, seed=0, log=lambda s: None)
+        net = DynamicsNet(channels=4)
+        m = train_dynamics(net, d, steps=8, batch_size=8, lr=1e-3, seed=0, log=lambda s: None)
         states.append((net.state_dict(), m["test_mse"]))
     assert states[0][1] == states[1][1]
     assert all(torch.equal(states[0][0][k], states[1][0][k]) for k in states[0][0])
@@ -108,8 +119,6 @@ def test_training_is_deterministic():
 @pytest.mark.parametrize("pct_start", [0.05, 0.25])
 def test_one_cycle_schedule_works_for_every_step_count(pct_start):
     """OneCycleLR divides by zero where its warm-up ends at step 0 (20 steps at 5 %): every count works."""
-    from underhood.train import one_cycle
-
     for steps in range(1, 61):
         p = torch.nn.Parameter(torch.zeros(1))
         opt = torch.optim.Adam([p], lr=0.1)

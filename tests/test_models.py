@@ -35,7 +35,8 @@ def test_unknown_arch():
 
 def test_checkpoint_round_trip_with_weights_only(tmp_path):
     m = models.build("lenet", in_channels=1)
-    ck = models.checkpoint(m, "lenet", dict(num_classes=10, in_channels=1), list("0123456789"), [0.1], [0.3], (1, 28, 28))
+    ck = models.checkpoint(m, "lenet", dict(num_classes=10, in_channels=1), classes=list("0123456789"), mean=[0.1],
+                           std=[0.3], input_size=[1, 28, 28])
     io.save_torch(ck, tmp_path / "m.pt")
     m2, info = models.load(tmp_path / "m.pt")
     assert info["classes"][3] == "3" and info["mean"] == [0.1]

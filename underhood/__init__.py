@@ -7,12 +7,14 @@ lecture's words:
   io              atomic writes, checked torch files, deterministic figure files (panel sizes), device, seeds
   assets          the lecture tier's downloads (pinned SHA-256) and the MNIST / CIFAR-10 readers
   data            embedded data sets (digits28, shapes, photos, faces, swiss roll)
-  models          the model zoo (LeNet, AlexNet-, VGG- and ResNet-like nets, torchvision's ImageNet nets), checkpoints
-  train           training of the nets the pipeline makes itself
+  models          the model zoo (LeNet, AlexNet-, VGG- and ResNet-like nets, the 2d dynamics net, torchvision's
+                  ImageNet nets), checkpoints
+  train           training of the nets the pipeline makes itself (classifiers, the 2d dynamics net): one loop
   toy             A. the R^2 -> 2 MLP whose hidden units are lines
   plot            A. filter grids, image grids, tables (shared drawing)
   activations     B. internal layer activations (one forward-hook recorder), channel selectivity (d')
-  dynamics        B. the 2d dynamics net (Fleuret, 2016): simulation, net, training, figures
+  dynamics        B. the 2d dynamics data (Fleuret, 2016): pymunk scenes, their images
+  dynamics_plot   B. the 2d dynamics net's figures: predictions, activation maps
   tsne            C. layers as embeddings: t-SNE, PCA
   occlusion       D. occlusion sensitivity
   saliency        D. saliency maps (the input gradient)

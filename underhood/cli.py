@@ -1,4 +1,5 @@
-"""What the scripts share: their model and run arguments, and how they end on an error.
+"""What the scripts share: their model and run arguments, the training scripts' setup, and how they end
+on an error.
 
 `one_line_errors()` (called by every script under scripts/ before it does anything) makes an error
 that this project's code raises with a message (a missing or corrupt file, a wrong name or value, a
@@ -68,6 +69,32 @@ def maps_parser(doc, images=True):
     add_model_args(p)
     add_run_args(p)
     return p
+
+
+def add_training_args(parser):
+    """The training scripts' files and run: --data, --model, --metrics, --seed, --device, --threads
+    (all required: the rules pass every one)."""
+    for name in ("--data", "--model", "--metrics", "--device"):
+        parser.add_argument(name, required=True)
+    for name in ("--seed", "--threads"):
+        parser.add_argument(name, type=int, required=True)
+
+
+def start_training(a):
+    """Seeds and threads set, the device picked, the data set loaded: (device, data)."""
+    from . import io
+
+    io.seed_all(a.seed, a.threads)
+    return io.pick_device(a.device), io.load_torch(a.data)
+
+
+def save_trained(a, device, model, arch, kwargs, metrics, **info):
+    """The checkpoint (models.checkpoint, with info) and the metrics JSON of a model trained on `device`."""
+    from . import io, models
+
+    metrics.update(arch=arch, data=a.data, device=str(device))
+    io.save_torch(models.checkpoint(model, arch, kwargs, metrics, **info), a.model)
+    io.save_json(metrics, a.metrics)
 
 
 def _own_error_types():

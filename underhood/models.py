@@ -6,10 +6,12 @@ Embedded tier: small nets of the lecture's families, trained by the pipeline on 
   vgg_small      VGG-like: 13 3x3 convs (with batch norm) in blocks 2-2-3-3-3, so "conv 4, 7, 10, 13" exist
   resnet_small   ResNet-like: a 3x3 stem and three stages of basic residual blocks
   resnet_nopool  the lecture's home-baked ResNet without pooling (t-SNE along the depth), depth in the zoo
+  dynamics_resnet18  the 2d dynamics net (Fleuret, 2016): 18 convs of basic residual blocks, image to image
 Lecture tier: torchvision's alexnet, vgg16, vgg19, resnet152 with ImageNet weights (downloaded).
 
 A checkpoint is a dict of plain types and tensors (loadable with weights_only=True):
-  {arch, kwargs, state_dict, classes, mean, std, input_size, metrics}
+  {arch, kwargs, state_dict, classes, mean, std, input_size, metrics}; the dynamics net's has the
+  simulation's `params` instead of classes, mean, std and input_size.
 """
 import torch
 from torch import nn
@@ -87,21 +89,25 @@ class VGGSmall(nn.Module):
 
 
 class BasicBlock(nn.Module):
+    """torchvision's basic residual block: two 3x3 convs with batch norm, the input (through a 1x1 conv
+    where the shape changes) added before the last ReLU; its two ReLUs are two modules, each hookable."""
+
     def __init__(self, cin, cout, stride=1):
         super().__init__()
         self.conv1 = nn.Conv2d(cin, cout, 3, stride, 1, bias=False)
         self.bn1 = nn.BatchNorm2d(cout)
-        self.relu = nn.ReLU(inplace=True)
+        self.relu1 = nn.ReLU(inplace=True)
         self.conv2 = nn.Conv2d(cout, cout, 3, 1, 1, bias=False)
         self.bn2 = nn.BatchNorm2d(cout)
+        self.relu2 = nn.ReLU(inplace=True)
         self.downsample = None
         if stride != 1 or cin != cout:
             self.downsample = nn.Sequential(nn.Conv2d(cin, cout, 1, stride, bias=False), nn.BatchNorm2d(cout))
 
     def forward(self, x):
         identity = x if self.downsample is None else self.downsample(x)
-        y = self.relu(self.bn1(self.conv1(x)))
-        return self.relu(self.bn2(self.conv2(y)) + identity)
+        y = self.relu1(self.bn1(self.conv1(x)))
+        return self.relu2(self.bn2(self.conv2(y)) + identity)
 
 
 class ResNetSmall(nn.Module):
@@ -162,6 +168,46 @@ class ResNetNoPool(nn.Module):
         return self.fc(torch.flatten(x, 1))
 
 
+class DynamicsNet(nn.Module):
+    """The 2d dynamics net (Fleuret, 2016; underhood.dynamics): 18 conv layers, no pooling, the resolution
+    kept all along: conv1 (in -> C), layer1..layer4 of two residual blocks each (16 convs C -> C),
+    conv_out (C -> 1). Input (start, grasp) in [0, 1], output the end image."""
+
+    def __init__(self, in_channels=2, channels=16, out_channels=1, blocks=(2, 2, 2, 2)):
+        super().__init__()
+        self.conv1 = nn.Conv2d(in_channels, channels, 3, padding=1, bias=False)
+        self.bn1 = nn.BatchNorm2d(channels)
+        self.relu = nn.ReLU(inplace=True)
+        for i, n in enumerate(blocks):
+            setattr(self, f"layer{i + 1}", nn.Sequential(*[BasicBlock(channels, channels) for _ in range(n)]))
+        self.nb_stages = len(blocks)
+        self.conv_out = nn.Conv2d(channels, out_channels, 3, padding=1)
+        for m in self.modules():
+            if isinstance(m, BasicBlock):  # each block starts as the identity (torchvision's zero_init_residual)
+                nn.init.zeros_(m.bn2.weight)
+        nn.init.normal_(self.conv_out.weight, std=1e-3)  # the output starts flat, at 0
+        nn.init.zeros_(self.conv_out.bias)
+
+    def forward(self, x):
+        x = self.relu(self.bn1(self.conv1(x)))
+        for i in range(self.nb_stages):
+            x = getattr(self, f"layer{i + 1}")(x)
+        return self.conv_out(x)
+
+    def conv_names(self):
+        return [n for n, m in self.named_modules() if isinstance(m, nn.Conv2d)]
+
+    def depth_names(self):
+        """For conv layer k = 1..18, the module whose output is the activation at depth k: the ReLU
+        after it (for the second conv of a block: after the skip connection is added), and for
+        the last layer conv_out itself (the prediction)."""
+        names = ["relu"]
+        for i in range(self.nb_stages):
+            for j in range(len(getattr(self, f"layer{i + 1}"))):
+                names += [f"layer{i + 1}.{j}.relu1", f"layer{i + 1}.{j}.relu2"]
+        return names + ["conv_out"]
+
+
 def _torchvision(name):
     def build(num_classes=1000, in_channels=3):
         import torchvision
@@ -172,7 +218,7 @@ def _torchvision(name):
 
 ARCHS = {
     "lenet": LeNet, "alexnet_small": AlexNetSmall, "vgg_small": VGGSmall, "resnet_small": ResNetSmall,
-    "resnet_nopool": ResNetNoPool,
+    "resnet_nopool": ResNetNoPool, "dynamics_resnet18": DynamicsNet,
     "alexnet": _torchvision("alexnet"), "vgg16": _torchvision("vgg16"), "vgg19": _torchvision("vgg19"),
     "resnet152": _torchvision("resnet152"),
 }
@@ -190,10 +236,11 @@ def imagenet_classes():
     return list(torchvision.models.AlexNet_Weights.IMAGENET1K_V1.meta["categories"])
 
 
-def checkpoint(model, arch, kwargs, classes, mean, std, input_size, metrics=None):
+def checkpoint(model, arch, kwargs, metrics=None, **info):
+    """What `load` reads: info is a classifier's classes, mean, std and input_size (lists), the
+    dynamics net's simulation params."""
     return dict(arch=arch, kwargs=kwargs, state_dict={k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()},
-                classes=list(classes), mean=list(mean), std=list(std), input_size=list(input_size),
-                metrics=metrics or {})
+                **info, metrics=metrics or {})
 
 
 def load(path, arch=None, device="cpu", sha256=None):
