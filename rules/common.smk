@@ -5,7 +5,8 @@ import shlex
 import sys
 
 sys.path.insert(0, workflow.basedir)
-from underhood.config import check_config, check_names
+from underhood.config import check_config
+from underhood.names import check_names
 
 # The config against the schema, once (the checks of snakemake.utils.validate, with one-line messages
 # naming the key), then the rules between keys that a schema cannot say.

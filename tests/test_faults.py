@@ -19,7 +19,8 @@ import yaml
 
 from conftest import FIXTURES, ROOT, snakemake
 from underhood import assets, cli, io
-from underhood.config import check_config, coerce_strings, config_error, names_error
+from underhood.config import check_config, coerce_strings, config_error
+from underhood.names import names_error
 
 SCHEMA = yaml.safe_load((ROOT / "schemas" / "config.schema.yaml").read_text())
 NAMES_CACHE = (str(ROOT / ".snakemake" / "underhood" / "names.json"),)
@@ -247,7 +248,7 @@ def test_unknown_layer_stops_the_workflow_before_any_job(tmp_path):
 def test_names_check_is_cached_and_needs_no_torch():
     """The warm check reads .snakemake/underhood/names.json: no torch import, well under a second."""
     names_error(base_config(), NAMES_CACHE)  # warm
-    code = ("import sys, time, yaml; sys.path.insert(0, sys.argv[1]); from underhood.config import names_error;"
+    code = ("import sys, time, yaml; sys.path.insert(0, sys.argv[1]); from underhood.names import names_error;"
             "c = yaml.safe_load(open(sys.argv[1] + '/config.yaml')); t = time.perf_counter();"
             "assert names_error(c, (sys.argv[2],)) is None; print(time.perf_counter() - t, 'torch' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code, str(ROOT), NAMES_CACHE[0]], capture_output=True, text=True,

@@ -2,7 +2,8 @@
 
 Modules, in the data path's order (config -> data and models -> methods -> figures), named in the
 lecture's words:
-  config          config checks before any job runs: schema, rules between keys, layer and class names
+  config          config checks before any job runs: schema, rules between keys
+  names           the layer and class names the figures use, checked against the models
   cli             what the scripts share: model and run arguments, one-line errors
   io              atomic writes, checked torch files, deterministic figure files (panel sizes), device, seeds
   assets          the lecture tier's downloads (pinned SHA-256) and the MNIST / CIFAR-10 readers
