@@ -9,7 +9,7 @@ import pandas as pd
 import torch
 
 from underhood import adversarial as adv
-from underhood import cli, data, io, models, train
+from underhood import cli, data, io
 from underhood import synthesis_plot as sp
 from underhood.cli import one_line_errors
 
@@ -52,9 +52,7 @@ def norms(d):
 
 
 if a.cmd == "optimise":
-    io.seed_all(a.seed, a.threads)
-    device = io.pick_device(a.device)
-    model, info = models.load(a.model, a.arch, device, a.sha256)
+    model, info, space = cli.load_model(a)
     size = info["input_size"][-1]
     if a.data:
         d = io.load_torch(a.data)
@@ -70,14 +68,10 @@ if a.cmd == "optimise":
         photos = data.photos(a.images, size)
         pixels = data.as_float(torch.from_numpy(np.stack(list(photos.values()))).permute(0, 3, 1, 2).contiguous())
         names = list(photos)
-    mean = torch.tensor(info["mean"]).view(1, -1, 1, 1)
-    std = torch.tensor(info["std"]).view(1, -1, 1, 1)
-    x = train.normalize(pixels, info["mean"], info["std"]).to(device)
-    lo, hi = ((0 - mean) / std).to(device), ((1 - mean) / std).to(device)
-    eps = (a.sign_step / std).to(device)
-    x_tilde, preds, probs, xs = adv.adversarial(model, x, a.steps, a.lr, a.step, eps, lo, hi)
-    x_tilde_pixels = (x_tilde.cpu() * std + mean)
-    io.save_torch(dict(pixels=pixels, adversarial=x_tilde_pixels, iterates=xs * std + mean, preds=preds, probs=probs, names=names,
+    eps = (a.sign_step / space.std).to(space.device)
+    x_tilde, preds, probs, xs = adv.adversarial(model, space.to_input(pixels), a.steps, a.lr, a.step, eps, space.lo, space.hi)
+    x_tilde_pixels = space.to_pixels(x_tilde)
+    io.save_torch(dict(pixels=pixels, adversarial=x_tilde_pixels, iterates=space.to_pixels(xs), preds=preds, probs=probs, names=names,
                        classes=info["classes"], arch=info["arch"], step=a.step, lr=a.lr, sign_step=a.sign_step, steps=a.steps,
                        mean=info["mean"], std=info["std"]), a.output)
     l2, linf = norms(x_tilde_pixels - pixels)
@@ -102,21 +96,17 @@ elif a.cmd == "table":
     io.save_csv(frame, a.csv)
     table = frame.pivot(index="iteration", columns="image", values="predicted").reset_index()
     table.columns = ["Nb. iterations"] + [f"Image #{i + 1}" for i in range(len(names))]
-    to_img = lambda x: x.clamp(0, 1).permute(0, 2, 3, 1).numpy()
     sp.adversarial_figure(
-        to_img(c["pixels"]), to_img(c["adversarial"]), table, names,
+        sp.as_images(c["pixels"]), sp.as_images(c["adversarial"]), table, names,
         [classes[k] for k in preds[0]], [classes[k] for k in preds[-1]],
         f"Adversarial examples ({c['arch']}): {c['steps']} steps of gradient ascent on the loss ({rule})", a.png,
         caption="; ".join(f"image #{i + 1}: L2 {l2[i]:.3f}, L-inf {linf[i] * 255:.2f}/255 (pixels in [0, 1])"
                           for i in range(len(names))))
 
 elif a.cmd == "sphere":
-    io.seed_all(a.seed, a.threads)
-    device = io.pick_device(a.device)
-    model, info = models.load(a.model, a.arch, device, a.sha256)
+    model, info, space = cli.load_model(a)
     c = io.load_torch(a.cache)
     g = torch.Generator().manual_seed(a.seed)
-    to_input = lambda z: train.normalize(z, info["mean"], info["std"])
     # x~: the first iterate whose class is not the original one (the last iterate if none is)
     first = adv.first_changed(c["preds"])
     x_tilde = c["iterates"][first, torch.arange(len(first))]
@@ -124,10 +114,10 @@ elif a.cmd == "sphere":
     for i, n in enumerate(c["names"]):
         x = c["pixels"][i]
         r = a.radius * (x_tilde[i] - x).norm()
-        out.append(adv.sphere_samples(model, x.to(device), r.item(), a.samples, g, to_input))
+        out.append(adv.sphere_samples(model, x.to(space.device), r.item(), a.samples, g, space.to_input))
     with torch.no_grad():
-        p_orig = model(to_input(c["pixels"].to(device))).softmax(1).cpu()
-        p_adv = model(to_input(x_tilde.to(device))).softmax(1).cpu()
+        p_orig = model(space.to_input(c["pixels"])).softmax(1).cpu()
+        p_adv = model(space.to_input(x_tilde)).softmax(1).cpu()
     io.save_torch(dict(probs=torch.stack(out), p_orig=p_orig, p_adv=p_adv, names=c["names"], classes=c["classes"],
                        radius_factor=a.radius, iteration=first, l2=(x_tilde - c["pixels"]).flatten(1).norm(dim=1)),
                   a.output)
