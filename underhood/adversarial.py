@@ -85,7 +85,7 @@ def images(picks, data=None, size=None):
     from .data import as_float, photos
     from .io import load_torch
 
-    if data is None:
+    if not data:
         ph = photos(picks, size)
         return as_float(torch.from_numpy(np.stack(list(ph.values()))).permute(0, 3, 1, 2).contiguous()), list(ph)
     d = load_torch(data)
