@@ -7,8 +7,8 @@ import numpy as np
 import torch
 from PIL import Image
 
-from underhood import activations, data, io, models, train
-from underhood.cli import add_model_args, one_line_errors
+from underhood import activations, data, io
+from underhood.cli import add_model_args, load_model, one_line_errors
 
 one_line_errors()  # the project's own errors end with one line, not a traceback
 
@@ -26,9 +26,7 @@ p.add_argument("--seed", type=int, required=True)
 p.add_argument("output")
 a = p.parse_args()
 
-io.seed_all(a.seed, a.threads)
-device = io.pick_device(a.device)
-model, info = models.load(a.model, a.arch, device=device, sha256=a.sha256)
+model, info, space = load_model(a)
 size = info["input_size"][-1]
 
 
@@ -61,8 +59,8 @@ else:
 if tuple(images.shape[1:]) != tuple(info["input_size"]) and a.inputs.endswith(".pt"):
     raise SystemExit(f"{a.inputs}: images {tuple(images.shape[1:])}, but the model takes {tuple(info['input_size'])}")
 
-x = train.normalize(data.as_float(images), info["mean"], info["std"])
-acts = activations.activations(model, x, a.layers, a.batch_size, device,
+x = space.to_input(data.as_float(images))
+acts = activations.activations(model, x, a.layers, a.batch_size, space.device,
                                torch.float32 if a.float32 else torch.float16)
 io.save_torch(dict(images=images, labels=labels, classes=list(classes), names=names, layers=acts,
                    mean=info["mean"], std=info["std"], model=a.model), a.output)

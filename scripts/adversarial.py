@@ -4,12 +4,10 @@ class per iteration (CSV) with the originals, adversarials and amplified differe
 `sphere-figure`: how many of them change the label (PNG + CSV)."""
 import argparse
 
-import numpy as np
-import pandas as pd
 import torch
 
 from underhood import adversarial as adv
-from underhood import cli, data, io, models, train
+from underhood import cli, io
 from underhood import synthesis_plot as sp
 from underhood.cli import one_line_errors
 
@@ -45,114 +43,43 @@ sf.add_argument("--png", required=True)
 sf.add_argument("--csv", required=True)
 a = p.parse_args()
 
-
-def norms(d):
-    """L2 and L-inf of pixel-space perturbations (N x C x H x W, [0, 1] scale)."""
-    return d.flatten(1).norm(dim=1), d.flatten(1).abs().max(1).values
-
-
 if a.cmd == "optimise":
-    io.seed_all(a.seed, a.threads)
-    device = io.pick_device(a.device)
-    model, info = models.load(a.model, a.arch, device, a.sha256)
-    size = info["input_size"][-1]
-    if a.data:
-        d = io.load_torch(a.data)
-        try:
-            idx = [int(i) for i in a.images]
-        except ValueError:
-            raise SystemExit(f"--images {a.images}: with --data, give test-set indices (0..{len(d['test_x']) - 1})")
-        bad = [i for i in idx if not 0 <= i < len(d["test_x"])]
-        if bad:
-            raise SystemExit(f"--images: index {bad[0]} is outside the test set (0..{len(d['test_x']) - 1})")
-        pixels, names = data.as_float(d["test_x"][idx]), [f"test #{i}" for i in idx]
-    else:
-        photos = data.photos(a.images, size)
-        pixels = data.as_float(torch.from_numpy(np.stack(list(photos.values()))).permute(0, 3, 1, 2).contiguous())
-        names = list(photos)
-    mean = torch.tensor(info["mean"]).view(1, -1, 1, 1)
-    std = torch.tensor(info["std"]).view(1, -1, 1, 1)
-    x = train.normalize(pixels, info["mean"], info["std"]).to(device)
-    lo, hi = ((0 - mean) / std).to(device), ((1 - mean) / std).to(device)
-    eps = (a.sign_step / std).to(device)
-    x_tilde, preds, probs, xs = adv.adversarial(model, x, a.steps, a.lr, a.step, eps, lo, hi)
-    x_tilde_pixels = (x_tilde.cpu() * std + mean)
-    io.save_torch(dict(pixels=pixels, adversarial=x_tilde_pixels, iterates=xs * std + mean, preds=preds, probs=probs, names=names,
+    model, info, space = cli.load_model(a)
+    pixels, names = adv.images(a.images, a.data, info["input_size"][-1])
+    x_tilde, preds, probs, xs = adv.in_pixels(model, space, pixels, a.steps, a.lr, a.step, a.sign_step)
+    io.save_torch(dict(pixels=pixels, adversarial=x_tilde, iterates=xs, preds=preds, probs=probs, names=names,
                        classes=info["classes"], arch=info["arch"], step=a.step, lr=a.lr, sign_step=a.sign_step, steps=a.steps,
                        mean=info["mean"], std=info["std"]), a.output)
-    l2, linf = norms(x_tilde_pixels - pixels)
+    l2, linf = adv.norms(x_tilde - pixels)
     for i, n in enumerate(names):
         print(f"{n}: {info['classes'][preds[0, i]]} -> {info['classes'][preds[-1, i]]}, L2 {l2[i]:.4f}, L-inf {linf[i] * 255:.2f}/255")
 
 elif a.cmd == "table":
     c = io.load_torch(a.cache)
-    classes, names, preds, probs = c["classes"], c["names"], c["preds"], c["probs"]
-    l2, linf = norms(c["adversarial"] - c["pixels"])
-    rule = f"SGD, lr {c['lr']:g}" if c["step"] == "sgd" else f"sign of the gradient, {c['sign_step'] * 255:.2f}/255 a step"
-    rows = []
-    for k in range(len(preds)):
-        l2k, linfk = norms(c["iterates"][k] - c["pixels"])  # the perturbation x_k - x, pixels in [0, 1]
-        for i, n in enumerate(names):
-            rows.append(dict(iteration=k, image=f"image #{i + 1}", source=n, predicted=classes[preds[k, i]],
-                             probability=round(float(probs[k, i]), 4), step_rule=c["step"],
-                             step_size=c["lr"] if c["step"] == "sgd" else round(c["sign_step"], 6),
-                             l2=round(float(l2k[i]), 5), linf=round(float(linfk[i]), 6),
-                             linf_255=round(float(linfk[i]) * 255, 3)))
-    frame = pd.DataFrame(rows)
+    classes, names, preds = c["classes"], c["names"], c["preds"]
+    frame = adv.iterations(c)
     io.save_csv(frame, a.csv)
     table = frame.pivot(index="iteration", columns="image", values="predicted").reset_index()
     table.columns = ["Nb. iterations"] + [f"Image #{i + 1}" for i in range(len(names))]
-    to_img = lambda x: x.clamp(0, 1).permute(0, 2, 3, 1).numpy()
+    l2, linf = adv.norms(c["adversarial"] - c["pixels"])
+    rule = f"SGD, lr {c['lr']:g}" if c["step"] == "sgd" else f"sign of the gradient, {c['sign_step'] * 255:.2f}/255 a step"
     sp.adversarial_figure(
-        to_img(c["pixels"]), to_img(c["adversarial"]), table, names,
+        sp.as_images(c["pixels"]), sp.as_images(c["adversarial"]), table, names,
         [classes[k] for k in preds[0]], [classes[k] for k in preds[-1]],
         f"Adversarial examples ({c['arch']}): {c['steps']} steps of gradient ascent on the loss ({rule})", a.png,
         caption="; ".join(f"image #{i + 1}: L2 {l2[i]:.3f}, L-inf {linf[i] * 255:.2f}/255 (pixels in [0, 1])"
                           for i in range(len(names))))
 
 elif a.cmd == "sphere":
-    io.seed_all(a.seed, a.threads)
-    device = io.pick_device(a.device)
-    model, info = models.load(a.model, a.arch, device, a.sha256)
-    c = io.load_torch(a.cache)
+    model, info, space = cli.load_model(a)
     g = torch.Generator().manual_seed(a.seed)
-    to_input = lambda z: train.normalize(z, info["mean"], info["std"])
-    # x~: the first iterate whose class is not the original one (the last iterate if none is)
-    first = adv.first_changed(c["preds"])
-    x_tilde = c["iterates"][first, torch.arange(len(first))]
-    out = []
-    for i, n in enumerate(c["names"]):
-        x = c["pixels"][i]
-        r = a.radius * (x_tilde[i] - x).norm()
-        out.append(adv.sphere_samples(model, x.to(device), r.item(), a.samples, g, to_input))
-    with torch.no_grad():
-        p_orig = model(to_input(c["pixels"].to(device))).softmax(1).cpu()
-        p_adv = model(to_input(x_tilde.to(device))).softmax(1).cpu()
-    io.save_torch(dict(probs=torch.stack(out), p_orig=p_orig, p_adv=p_adv, names=c["names"], classes=c["classes"],
-                       radius_factor=a.radius, iteration=first, l2=(x_tilde - c["pixels"]).flatten(1).norm(dim=1)),
-                  a.output)
+    io.save_torch(adv.sphere(model, space, io.load_torch(a.cache), a.radius, a.samples, g), a.output)
 
 else:
     c = io.load_torch(a.sphere)
-    classes, rows, hist, labels = c["classes"], [], [], []
-    po, pa = [], []
-    for i, n in enumerate(c["names"]):
-        y = int(c["p_orig"][i].argmax())
-        probs = c["probs"][i]
-        changed = int((probs.argmax(1) != y).sum())
-        rows.append(dict(image=f"image #{i + 1}", source=n, original_class=classes[y],
-                         adversarial_class=classes[int(c["p_adv"][i].argmax())],
-                         adversarial_iteration=int(c["iteration"][i]), adversarial_l2=round(float(c["l2"][i]), 5), radius=round(float(c["radius_factor"] * c["l2"][i]), 5),
-                         samples=len(probs), changed=changed,
-                         min_probability=round(float(probs[:, y].min()), 4),
-                         median_probability=round(float(probs[:, y].median()), 4)))
-        hist.append(probs[:, y].numpy())
-        po.append(float(c["p_orig"][i, y])), pa.append(float(c["p_adv"][i, y]))
-        found = int(c["p_adv"][i].argmax()) != y
-        labels.append(f"image #{i + 1} ({n}, {classes[y]}): {changed} / {len(probs)} samples change the label"
-                      + ("" if found else "\n(no adversarial example found: radius 0)"))
-    io.save_csv(pd.DataFrame(rows), a.csv)
-    sp.sphere_figure(hist, po, pa, labels,
+    rows, hist, p_orig, p_adv, labels = adv.sphere_statistics(c)
+    io.save_csv(rows, a.csv)
+    sp.sphere_figure(hist, p_orig, p_adv, labels,
                      f"{len(hist[0])} random points on the sphere of radius {c['radius_factor']:g} ||x - x~|| around x",
                      a.png, caption="x~: the first iterate of the previous figure whose class is not x's, at half that distance, in a direction"
                                     " the gradient found;"

@@ -6,7 +6,7 @@ import argparse
 import pandas as pd
 import torch
 
-from underhood import cli, fooling, io, models, train
+from underhood import cli, fooling, io
 from underhood import synthesis_plot as sp
 from underhood.cli import one_line_errors
 
@@ -34,21 +34,18 @@ f.add_argument("--csv", required=True)
 a = p.parse_args()
 
 if a.cmd == "evolve":
-    io.seed_all(a.seed, a.threads)
-    device = io.pick_device(a.device)
-    model, info = models.load(a.model, a.arch, device, a.sha256)
+    model, info, space = cli.load_model(a)
     unknown = [c for c in a.classes if c not in info["classes"]]
     if unknown:
         raise SystemExit(f"unknown class {unknown[0]!r}; the model's classes include: {', '.join(info['classes'][:12])}, ...")
     targets = [info["classes"].index(c) for c in a.classes]
-    to_input = lambda x: train.normalize(x, info["mean"], info["std"])
     g = torch.Generator().manual_seed(a.seed)
-    best, history = fooling.evolve(model, targets, info["input_size"][-1], to_input, a.evaluations, a.population,
+    best, history = fooling.evolve(model, targets, info["input_size"][-1], space.to_input, a.evaluations, a.population,
                                    a.genome_size, a.elite, a.tournament, a.crossover, a.mutation_rate,
-                                   a.mutation_std, generator=g, device=device)
+                                   a.mutation_std, generator=g, device=space.device)
     images = fooling.decode(best, info["input_size"][-1])
     with torch.no_grad():
-        probs = model(to_input(images.to(device))).softmax(1).cpu()
+        probs = model(space.to_input(images)).softmax(1).cpu()
     io.save_torch(dict(genomes=best, images=images, history=history, probs=probs, targets=targets, labels=list(a.classes),
                        classes=info["classes"], arch=info["arch"], population=a.population, elite=a.elite, evaluations=a.evaluations,
                        genome_size=a.genome_size), a.output)

@@ -1,8 +1,6 @@
 """D. The irregular gradient behind SmoothGrad (Smilkov et al. 2017, Fig. 2): the gradient of the
 max-response output along x + t eps, t in [0, 1], at a few pixels of one image, and x + eps, cached
 for gradient-irregularity."""
-import torch
-
 from underhood import backprop, cli, io, smoothgrad
 from underhood.data import as_float
 
@@ -16,15 +14,14 @@ p.add_argument("--nb-pixels", type=int, required=True, help="pixels followed")
 p.add_argument("--batch-size", type=int, required=True, help="points per backward pass")
 a = p.parse_args()
 
-model, info, to_input = cli.load_model(a)
-x = to_input(as_float(io.load_torch(a.images)["images"]))
+model, info, space = cli.load_model(a)
+x = space.to_input(as_float(io.load_torch(a.images)["images"]))
 if not 0 <= a.image < len(x):
     raise SystemExit(f"irregularity: image {a.image} is not one of the {len(x)} images (0..{len(x) - 1})")
 out, img = backprop.classify(model, x, info["classes"]), x[a.image]
 g = smoothgrad.gradient_irregularity(model, img, out["target"][a.image].item(), a.eps_std, a.nb_steps, a.nb_pixels,
                                      a.batch_size, a.seed)
-mean, std = (torch.tensor(info[k]).view(3, 1, 1) for k in ("mean", "std"))
-far = ((img + g["eps"]).cpu() * std + mean).clamp(0, 1)  # x + eps, as pixels
+far = space.to_pixels(img + g["eps"]).clamp(0, 1)  # x + eps, as pixels
 out.update(t=g["t"], fraction=g["fraction"], pixels=g["pixels"], image=a.image, eps_std=a.eps_std,
            far=(far * 255).round().byte(), max_change=g["max_change"])
 print(f"pixels {g['pixels'].tolist()}; |eps| max {out['max_change']:.4f} of the range")

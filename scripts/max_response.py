@@ -9,6 +9,7 @@ from underhood import cli, io, models
 from underhood import max_response as mr
 from underhood import synthesis_plot as sp
 from underhood.edge_energy import edge_energy
+from underhood.inputs import InputSpace
 from underhood.cli import one_line_errors
 
 one_line_errors()  # the project's own errors end with one line, not a traceback
@@ -36,9 +37,7 @@ f.add_argument("--csv", required=True)
 a = p.parse_args()
 
 if a.cmd == "optimise":
-    io.seed_all(a.seed, a.threads)
-    device = io.pick_device(a.device)
-    model, info = models.load(a.model, a.arch, device, a.sha256)
+    model, info, space = cli.load_model(a)
     if a.objective == "logit":
         if not a.classes:
             raise SystemExit("--objective logit needs --classes")
@@ -58,14 +57,11 @@ if a.cmd == "optimise":
         objective = (mr.channel if a.objective == "channel" else mr.unit)(layer, idx)
     if a.prior_weight:
         objective = objective - a.prior_weight * mr.prior()
-    mean = torch.tensor(info["mean"]).view(1, -1, 1, 1)
-    std = torch.tensor(info["std"]).view(1, -1, 1, 1)
-    lo, hi = ((0 - mean) / std)[0], ((1 - mean) / std)[0]  # the valid range of the input space
     g = torch.Generator().manual_seed(a.seed)
-    x, start, end = mr.max_response(model, objective, tuple(info["input_size"]), len(idx), a.steps, a.lr,
-                                    a.init_std, lo, hi, generator=g, device=device, desc=f"{a.objective} {layer}")
+    x, start, end = mr.max_response(model, objective, tuple(info["input_size"]), len(idx), a.steps, a.lr, a.init_std,
+                                    space.lo, space.hi, generator=g, device=space.device, desc=f"{a.objective} {layer}")
     with torch.no_grad():
-        probs = model(x.to(device)).softmax(1).cpu()
+        probs = model(x.to(space.device)).softmax(1).cpu()
     io.save_torch(dict(images=x, start=start, end=end, labels=labels, indices=idx, layer=layer,
                        objective=a.objective, conv=a.conv, arch=info["arch"], prior_weight=a.prior_weight, steps=a.steps, lr=a.lr, init_std=a.init_std,
                        h=edge_energy(x), probs=probs, classes=info["classes"], mean=info["mean"], std=info["std"]),
@@ -87,7 +83,7 @@ else:
     frame.insert(2, "prior_weight", c["prior_weight"])
     frame.insert(3, "steps", c["steps"])
     io.save_csv(frame, a.csv)
-    img = sp.stretch(sp.to_pixels(x, c["mean"], c["std"]), a.contrast)
+    img = sp.stretch(sp.as_images(InputSpace(c).to_pixels(x)), a.contrast)
     what = {"channel": "the sum of a channel over its map", "unit": "the unit at the centre of a channel's map",
             "logit": "an output unit (class score)"}[c["objective"]]
     prior = f"minus {c['prior_weight']:g} h(x) (multi-scale edge energy)" if c["prior_weight"] else "no prior"

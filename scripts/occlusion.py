@@ -14,15 +14,15 @@ p.add_argument("--blur-sigma", type=float, required=True, help="the blurred fill
 p.add_argument("--batch-size", type=int, required=True, help="occluded copies per forward pass")
 a = p.parse_args()
 
-model, info, to_input = cli.load_model(a)
+model, info, space = cli.load_model(a)
 images = io.load_torch(a.images)["images"]
-x = to_input(as_float(images))
+x = space.to_input(as_float(images))
 out = backprop.classify(model, x, info["classes"])
 out.update(mask=a.mask, stride=a.stride, maps={})
 for fill in a.fills:
     if fill == "blur":  # drawn by occlusion-mask
         out["blurred"] = (occlusion.fill(images, "blur", a.blur_sigma) * 255).round().byte()
-    f = to_input(occlusion.fill(images.to(x.device), fill, a.blur_sigma))
+    f = space.to_input(occlusion.fill(images.to(x.device), fill, a.blur_sigma))
     out["maps"][fill] = occlusion.occlusion(model, x, out["target"].to(x.device), a.mask, a.stride, f, a.batch_size,
                                             progress=True).cpu()
     print(f"fill {fill}: drop in [{out['maps'][fill].min():.3f}, {out['maps'][fill].max():.3f}]")

@@ -16,10 +16,10 @@ p.add_argument("--nb-channels", type=int, required=True, help="channels picked a
 p.add_argument("--nb-top", type=int, required=True, help="top activations per channel")
 a = p.parse_args()
 
-model, info, to_input = cli.load_model(a)
+model, info, space = cli.load_model(a)
 images = io.load_torch(a.data)["test_x"][:a.nb_scan or None]
 g = torch.Generator().manual_seed(a.seed)
 channels = torch.randperm(models.layer(model, a.layer).out_channels, generator=g)[:a.nb_channels].sort().values
-out = dict(classes=info["classes"], **zeiler.top9(model, a.layer, images, channels, a.nb_top, a.size, to_input))
+out = dict(classes=info["classes"], **zeiler.top9(model, a.layer, images, channels, a.nb_top, a.size, space.to_input))
 io.save_torch(out, a.output)
 print(f"{a.layer}: channels {channels.tolist()}, receptive field {out['receptive_field']} px, scanned {len(images)} images")

@@ -6,7 +6,7 @@ import pytest
 import torch
 from sklearn.metrics import roc_auc_score
 
-from underhood import activations, data, io, models, train
+from underhood import activations, data, inputs, io, models
 
 
 def small_lenet():
@@ -95,7 +95,7 @@ def test_cached_activations_are_the_trained_models_forward_pass(figures, workdir
     d = io.load_torch(workdir / f"cache/embedded/data/{dataset}.pt")
     n = 4
     assert torch.equal(c["images"][:n], d["test_x"][:n]) and torch.equal(c["labels"][:n], d["test_y"][:n])
-    x = train.normalize(data.as_float(d["test_x"][:n]), info["mean"], info["std"])
+    x = inputs.normalize(data.as_float(d["test_x"][:n]), info["mean"], info["std"])
     direct = {}
     hooks = [models.layer(net, name).register_forward_hook(
         lambda m, i, o, name=name: direct.__setitem__(name, o.detach().clone())) for name in c["layers"]]

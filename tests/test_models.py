@@ -1,8 +1,9 @@
-"""The model zoo: layer names as torchvision's, checkpoints round-trip, clear errors."""
+"""The model zoo: layer names as torchvision's, checkpoints round-trip, clear errors; a model's input space."""
 import pytest
 import torch
 
 from underhood import io, models
+from underhood.inputs import InputSpace
 
 
 @pytest.mark.parametrize("arch,shape", [("lenet", (2, 1, 28, 28)), ("alexnet_small", (2, 3, 64, 64)),
@@ -57,3 +58,14 @@ def test_corrupt_checkpoint_is_named(tmp_path):
     (tmp_path / "bad.pt").write_bytes(b"not a torch file")
     with pytest.raises(ValueError, match="bad.pt: not a readable torch file"):
         models.load(tmp_path / "bad.pt")
+
+
+def test_input_space_normalizes_per_channel_and_back():
+    space = InputSpace(dict(mean=[0.5, 0.4, 0.3], std=[0.2, 0.25, 0.5]))
+    pixels = torch.rand(2, 3, 4, 4, generator=torch.Generator().manual_seed(0))
+    x = space.to_input(pixels)
+    torch.testing.assert_close(x[:, 1], (pixels[:, 1] - 0.4) / 0.25)
+    torch.testing.assert_close(space.to_pixels(x), pixels)
+    torch.testing.assert_close(space.to_input(torch.zeros(1, 3, 1, 1))[0], space.lo)  # [0, 1] -> [lo, hi]
+    torch.testing.assert_close(space.to_input(torch.ones(1, 3, 1, 1))[0], space.hi)
+    assert space.to_pixels(x[0]).shape == (3, 4, 4)  # one image as well as a batch

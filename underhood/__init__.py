@@ -10,6 +10,7 @@ lecture's words:
   data            embedded data sets (digits28, shapes, photos, faces, swiss roll)
   models          the model zoo (LeNet, AlexNet-, VGG- and ResNet-like nets, the 2d dynamics net, torchvision's
                   ImageNet nets), checkpoints
+  inputs          a model's input space: normalization (x - mean) / std and back, its valid range
   train           training of the nets the pipeline makes itself (classifiers, the 2d dynamics net): one loop
   toy             A. the R^2 -> 2 MLP whose hidden units are lines
   plot            A. filter grids, image grids, tables (shared drawing)
@@ -25,7 +26,7 @@ lecture's words:
   around_input_plot  D. the around-input figures, one function per figure
   edge_energy     E. the multi-scale edge-energy prior
   max_response    E. maximum-response images (objectives on units, channels, classes)
-  adversarial     E. adversarial examples
+  adversarial     E. adversarial examples, the table per iteration, the sphere test
   fooling         E. fooling images (a genetic algorithm)
   synthesis_plot  E. the synthesis figures
   dilation        F. output sizes of dilated convolutions, and their diagram

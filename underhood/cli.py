@@ -30,17 +30,17 @@ def add_run_args(parser):
 
 def load_model(a):
     """Seeds and device (add_run_args), and the model (add_model_args) frozen: input gradients only.
-    Returns (model, info, to_input), to_input mapping images in [0, 1] to the model's input (its
-    normalization, on its device)."""
+    Returns (model, info, space), space its inputs.InputSpace (to_input: images in [0, 1] to the
+    model's input, on its device; to_pixels: back)."""
     from . import io, models
-    from .train import normalize
+    from .inputs import InputSpace
 
     io.seed_all(a.seed, a.threads)
     device = io.pick_device(a.device)
     model, info = models.load(a.model, a.arch, device=device, sha256=a.sha256)
     for q in model.parameters():
         q.requires_grad_(False)
-    return model, info, lambda x: normalize(x.to(device), info["mean"], info["std"])
+    return model, info, InputSpace(info, device)
 
 
 def load_model_and_images(a):
@@ -49,8 +49,8 @@ def load_model_and_images(a):
     from . import backprop, io
     from .data import as_float
 
-    model, info, to_input = load_model(a)
-    x = to_input(as_float(io.load_torch(a.images)["images"]))
+    model, info, space = load_model(a)
+    x = space.to_input(as_float(io.load_torch(a.images)["images"]))
     out = backprop.classify(model, x, info["classes"])
     print("classified as", [info["classes"][t] for t in out["target"].tolist()])
     return model, x, out

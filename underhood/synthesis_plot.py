@@ -1,15 +1,12 @@
 """Plots of the synthesis figures (maximum response, adversarial examples, fooling images)."""
 import numpy as np
-import torch
 
 from .plot import plt
 
 
-def to_pixels(x, mean, std):
-    """Model-input-space images (N x 3 x H x W) -> displayable H x W x 3 arrays in [0, 1]."""
-    m = torch.tensor(mean).view(1, -1, 1, 1)
-    s = torch.tensor(std).view(1, -1, 1, 1)
-    return (x.cpu() * s + m).clamp(0, 1).permute(0, 2, 3, 1).numpy()
+def as_images(pixels):
+    """Pixels (an N x C x H x W tensor) -> N x H x W x C arrays clamped to [0, 1], as imshow takes them."""
+    return pixels.clamp(0, 1).permute(0, 2, 3, 1).numpy()
 
 
 def stretch(x, contrast=0.15):

@@ -15,16 +15,11 @@ from torch.nn import functional as F
 from tqdm import tqdm
 
 from .data import as_float
+from .inputs import normalize
 
 
 FORMAT = torch.channels_last
 EPOCH_TEST = 500  # held-out images evaluated after each epoch but the last (all of them after the last)
-
-
-def normalize(x, mean, std):
-    m = torch.tensor(mean, device=x.device).view(1, -1, 1, 1)
-    s = torch.tensor(std, device=x.device).view(1, -1, 1, 1)
-    return (x - m) / s
 
 
 @torch.no_grad()
