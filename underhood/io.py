@@ -2,6 +2,7 @@
 import contextlib
 import glob
 import hashlib
+import json
 import os
 import random
 import tempfile
@@ -9,6 +10,8 @@ from pathlib import Path
 
 import numpy as np
 import torch
+
+from . import provenance
 
 
 class WriteError(OSError):
@@ -75,6 +78,7 @@ def save_torch(obj, path):
     with atomic_path(path) as tmp, open(tmp, "wb") as f:
         torch.save(obj, f)
     write_sha256(path)
+    provenance.write_sidecar(path)
 
 
 def sha256_file(path):
@@ -137,10 +141,12 @@ def load_torch(path, map_location="cpu"):
         raise FileNotFoundError(f"{path}: no such file; rerun the workflow to make it")
     check_sha256(path)
     try:
-        return torch.load(path, map_location=map_location, weights_only=True)
+        obj = torch.load(path, map_location=map_location, weights_only=True)
     except Exception as e:  # corrupt or foreign file: say which, and what to do
         raise CorruptFileError(f"{path}: not a readable torch file, corrupt ({_load_failure(e)}): "
                                "delete it and rerun") from None
+    provenance.used(path)
+    return obj
 
 
 def panels(fig):
@@ -159,13 +165,34 @@ def panels(fig):
     return out
 
 
-def save_figure(fig, path, dpi=100, full_size_from=128):
-    """Save a matplotlib figure as a byte-reproducible PNG (no software/date metadata), atomically.
+FORMATS = ("png", "pdf", "svg")
+
+
+def figure_settings():
+    """The formats and dpi the workflow asks for (UNDERHOOD_FORMATS, UNDERHOOD_DPI; config keys
+    `formats` and `dpi`): PNG at 100 dpi by default."""
+    formats = [f for f in os.environ.get("UNDERHOOD_FORMATS", "png").split(",") if f]
+    bad = [f for f in formats if f not in FORMATS]
+    if bad or "png" not in formats:
+        raise ValueError(f"UNDERHOOD_FORMATS is {','.join(formats)!r}: png and any of pdf, svg")
+    return formats, int(os.environ.get("UNDERHOOD_DPI", "100"))
+
+
+def save_figure(fig, path, dpi=None, full_size_from=128):
+    """Save a matplotlib figure as a byte-reproducible PNG (no software/date metadata; its provenance
+    in text chunks: underhood.provenance), atomically, and as PDF and SVG where asked
+    (figure_settings): the same drawing, text and lines as vectors, images embedded at their native
+    resolution (no resampling: interpolation 'none'), fonts embedded (TrueType, Type 42).
     Maps of at least `full_size_from` pixels a side (the lecture tier's 224x224 photos and maps) are
     drawn at their full size at least: the dpi is raised until the most shrunk such panel gets a
     figure pixel per map pixel. Each image panel's map and drawn sizes are printed (into the job's log)."""
+    import warnings
+
+    import matplotlib
     import matplotlib.pyplot as plt
 
+    formats, default_dpi = figure_settings()
+    dpi = dpi or default_dpi
     shown = panels(fig)
     shrink = max([max(w / dw, h / dh) for _, h, w, dw, dh in shown
                   if max(h, w) >= full_size_from and dw > 0 and dh > 0] + [0.0])
@@ -174,8 +201,23 @@ def save_figure(fig, path, dpi=100, full_size_from=128):
     scale = dpi / fig.dpi
     for i, (title, h, w, dw, dh) in enumerate(shown):
         print(f"panel {i} {title!r}: map {h}x{w} drawn at {dh * scale:.0f}x{dw * scale:.0f} px")
-    with atomic_path(path) as tmp:
-        fig.savefig(tmp, dpi=dpi, format="png", metadata={"Software": None}, bbox_inches="tight", pad_inches=0.1)
+    facts = provenance.figure_facts(path)
+    when = provenance.date()
+    metadata = {
+        "png": {"Software": None, **facts},
+        "pdf": {"Creator": "underhood", "Producer": None, "CreationDate": when, "Title": facts["figure"], **facts},
+        "svg": {"Creator": "underhood", "Date": when.strftime("%Y-%m-%dT%H:%M:%SZ"), "Title": facts["figure"],
+                "Description": json.dumps(facts, sort_keys=True)},
+    }
+    for fmt in formats:
+        if fmt != "png":  # vector files: every image at its native resolution
+            for ax in fig.axes:
+                for im in ax.get_images():
+                    im.set_interpolation("none")
+        with atomic_path(Path(path).with_suffix(f".{fmt}")) as tmp, warnings.catch_warnings(), \
+                matplotlib.rc_context({"pdf.fonttype": 42, "svg.hashsalt": "underhood"}):
+            warnings.filterwarnings("ignore", "Unknown infodict keyword")
+            fig.savefig(tmp, dpi=dpi, format=fmt, metadata=metadata[fmt], bbox_inches="tight", pad_inches=0.1)
     plt.close(fig)
 
 
@@ -204,6 +246,7 @@ def pick_device(name="auto"):
 
 def seed_all(seed, threads=None):
     """Fixed seeds and deterministic algorithms, so that the same run twice gives the same files."""
+    provenance.seeded(seed)
     random.seed(seed)
     np.random.seed(seed)
     torch.manual_seed(seed)
