@@ -1,5 +1,6 @@
 # underhood: every figure of "Under the hood" (EE-559, lecture 8), regenerated.
-# Table of contents: one rules/*.smk per figure family. Targets: figures/<tier>/<id>.png
+# Table of contents: one rules/*.smk per figure family. Targets: figures/<tier>/<id>.png (and .pdf, .svg:
+# config key formats), figures/<tier>/MANIFEST.json and index.html (rules/gallery.smk)
 
 import sys
 
@@ -24,16 +25,19 @@ report: "report/workflow.rst"
 include: "rules/common.smk"
 include: "rules/assets.smk"
 include: "rules/zoo.smk"
+# The figure families in the lecture's order (A to F), then the gallery of them all.
 include: "rules/parameters.smk"
-include: "rules/architecture.smk"
-include: "rules/dynamics.smk"
-include: "rules/around_input.smk"
 include: "rules/activations.smk"
+include: "rules/dynamics.smk"
 include: "rules/embeddings.smk"
+include: "rules/around_input.smk"
 include: "rules/synthesis.smk"
+include: "rules/architecture.smk"
+include: "rules/gallery.smk"
 
 
 rule all:
     input:
         all_figures(config["tier"]),
+        gallery_files(config["tier"]),
     default_target: True

@@ -8,7 +8,8 @@ ACTIVATION_FIGURES = {
     "resnet152-activations": ("resnet152", "ResNet: an input and a few channels of blocks along the depth"),
 }
 
-register("Activations", *ACTIVATION_FIGURES, "face-unit")
+register("Activations", {**{f: t for f, (_, t) in ACTIVATION_FIGURES.items()},
+                         "face-unit": "A face unit (a class unit in the embedded tier): the channel that separates one class best"})
 
 
 rule activations:
@@ -44,11 +45,13 @@ rule activation_maps:
     input:
         lambda w: activation_file(w.tier, ACTIVATION_FIGURES[w.fid][0], "scene"),
     output:
-        report(
+        png=report(
             figure("{tier}", "{fid}"),
             caption=caption("activations"),
-            category="Activations",
+            category=category("Activations"),
+            labels=labels(),
         ),
+        vector=vector("{tier}", "{fid}"),
     conda:
         CONDA_ENV
     log:
@@ -58,7 +61,7 @@ rule activation_maps:
     wildcard_constraints:
         fid="|".join(ACTIVATION_FIGURES),
     params:
-        run=RUN,
+        run=FIGURE_RUN,
         layers=lambda w: tier_layers(config["figures"]["activations"]["layers"][ACTIVATION_FIGURES[w.fid][0]], w.tier),
         sample=lambda w: 0 if activation_inputs(w.tier, ACTIVATION_FIGURES[w.fid][0], "scene") == "photos"
         else config["figures"]["activations"]["sample"],
@@ -67,7 +70,7 @@ rule activation_maps:
         title=lambda w: ACTIVATION_FIGURES[w.fid][1],
     shell:
         "{params.run}/activation_maps.py --cache {input:q} --sample {params.sample:q} --layers {params.layers:q}"
-        " --nb-channels {params.nb_channels:q} --seed {params.seed:q} --title {params.title:q} {output:q} > {log:q} 2>&1"
+        " --nb-channels {params.nb_channels:q} --seed {params.seed:q} --title {params.title:q} {output.png:q} > {log:q} 2>&1"
 
 
 rule face_unit:
@@ -77,8 +80,10 @@ rule face_unit:
         figure=report(
             figure("{tier}", "face-unit"),
             caption=caption("face-unit"),
-            category="Activations",
+            category=category("Activations"),
+            labels=labels("face-unit"),
         ),
+        vector=vector("{tier}", "face-unit"),
         csv=figure("{tier}", "face-unit", "csv"),
     conda:
         CONDA_ENV
@@ -87,7 +92,7 @@ rule face_unit:
     benchmark:
         f"{BENCHMARKS}/{{tier}}/figures/face-unit.tsv"
     params:
-        run=RUN,
+        run=FIGURE_RUN,
         p=config["figures"]["face_unit"],
         positive=lambda w: "face" if activation_inputs(w.tier, "alexnet", "faces") == "lfw"
         else config["figures"]["face_unit"]["class"],

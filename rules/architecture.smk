@@ -1,6 +1,7 @@
 # F. Architecture: dilated convolutions.
 
-register("Architecture", "dilation-sizes", "dilation-diagram")
+register("Architecture", {"dilation-sizes": "Output sizes of dilated convolutions, measured and computed",
+                          "dilation-diagram": "Dilated convolution: the taps of one output, and stacked dilations 1, 2, 4"})
 
 
 rule dilation_sizes:
@@ -8,8 +9,10 @@ rule dilation_sizes:
         png=report(
             figure("{tier}", "dilation-sizes"),
             caption=caption("dilation-sizes"),
-            category="Architecture",
+            category=category("Architecture"),
+            labels=labels("dilation-sizes"),
         ),
+        vector=vector("{tier}", "dilation-sizes"),
         csv=figure("{tier}", "dilation-sizes", "csv"),
     conda:
         CONDA_ENV
@@ -18,7 +21,7 @@ rule dilation_sizes:
     benchmark:
         f"{BENCHMARKS}/{{tier}}/figures/dilation-sizes.tsv"
     params:
-        run=RUN,
+        run=FIGURE_RUN,
         sizes=[f"{h}x{w}" for h, w in config["figures"]["dilation"]["input_sizes"]],
         kernels=config["figures"]["dilation"]["kernel_sizes"],
         dilations=config["figures"]["dilation"]["dilations"],
@@ -29,11 +32,13 @@ rule dilation_sizes:
 
 rule dilation_diagram:
     output:
-        report(
+        png=report(
             figure("{tier}", "dilation-diagram"),
             caption=caption("dilation-diagram"),
-            category="Architecture",
+            category=category("Architecture"),
+            labels=labels("dilation-diagram"),
         ),
+        vector=vector("{tier}", "dilation-diagram"),
     conda:
         CONDA_ENV
     log:
@@ -41,6 +46,6 @@ rule dilation_diagram:
     benchmark:
         f"{BENCHMARKS}/{{tier}}/figures/dilation-diagram.tsv"
     params:
-        run=RUN,
+        run=FIGURE_RUN,
     shell:
-        "{params.run}/dilation.py diagram --png {output:q} > {log:q} 2>&1"
+        "{params.run}/dilation.py diagram --png {output.png:q} > {log:q} 2>&1"

@@ -26,7 +26,7 @@ AROUND_FIGURES = {
     "zeiler-top9": (["zeiler-top9-alexnet"], "Top-9 activations and their deconvolutions, AlexNet (Zeiler and Fergus, 2014)"),
 }
 
-register("Around an input", *AROUND_FIGURES)
+register("Around an input", {f: t for f, (_, t) in AROUND_FIGURES.items()})
 
 ATTRIBUTIONS = f"{CACHE}/{{tier}}/attributions"
 
@@ -84,11 +84,13 @@ rule around_input_figure:
     input:
         lambda w: [f"{CACHE}/{w.tier}/attributions/{f}.pt" for f in AROUND_FIGURES[w.fid][0]],
     output:
-        report(
+        png=report(
             figure("{tier}", "{fid}"),
             caption=caption("around-input"),
-            category="Around an input",
+            category=category("Around an input"),
+            labels=labels(),
         ),
+        vector=vector("{tier}", "{fid}"),
     conda:
         CONDA_ENV
     log:
@@ -98,9 +100,9 @@ rule around_input_figure:
     wildcard_constraints:
         fid="|".join(AROUND_FIGURES),
     params:
-        run=RUN,
+        run=FIGURE_RUN,
         title=lambda w: AROUND_FIGURES[w.fid][1],
         caption=lambda w: open(caption(w.fid)).read(),  # report/captions/<id>.rst, shown by around-input.rst
     shell:
-        "{params.run}/around_input_figure.py {wildcards.fid:q} {output:q} --cache {input:q} --title {params.title:q}"
+        "{params.run}/around_input_figure.py {wildcards.fid:q} {output.png:q} --cache {input:q} --title {params.title:q}"
         " > {log:q} 2>&1"

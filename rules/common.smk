@@ -7,6 +7,7 @@ import sys
 sys.path.insert(0, workflow.basedir)
 from underhood.config import check_config
 from underhood.names import check_names
+from underhood.provenance import commit_time
 
 # The config against the schema, once (the checks of snakemake.utils.validate, with one-line messages
 # naming the key), then the rules between keys that a schema cannot say.
@@ -32,6 +33,11 @@ if _FOLLOWS_CACHE and BENCHMARKS == "benchmarks":
 # Jobs write nothing under ~: matplotlib's config and font cache go under the cache (the jobs inherit
 # this environment, and cluster jobs parse this file again). One that the user set is kept.
 os.environ.setdefault("MPLCONFIGDIR", os.path.abspath(os.path.join(CACHE, "matplotlib")))
+# The date written into each figure (underhood/provenance.py): SOURCE_DATE_EPOCH, set here when unset to
+# the checkout's last commit time (the reproducible-builds convention), so that a rerun of the same code
+# gives the same bytes. Outside a checkout, and without it, a figure carries the time it was made.
+if _epoch := commit_time():
+    os.environ.setdefault("SOURCE_DATE_EPOCH", _epoch)
 
 
 def q(value):
@@ -51,7 +57,15 @@ def qs(values):
 SCRIPTS = f"{workflow.basedir}/scripts"
 RUN = f"{q(sys.executable)} {q(SCRIPTS)}"
 CONDA_ENV = "../envs/underhood.yaml"
-FIGURE_IDS = {}  # id -> family (report category); each rules/*.smk adds its own
+# Figure rules call their script as "{params.run}/NAME.py" with params.run=FIGURE_RUN: RUN, with the
+# formats and dpi that io.save_figure writes (config keys formats and dpi) in its environment.
+FORMATS = config["formats"]
+FIGURE_RUN = f"UNDERHOOD_FORMATS={q(','.join(FORMATS))} UNDERHOOD_DPI={q(config['dpi'])} {RUN}"
+FIGURE_IDS = {}  # id -> family (report category); each rules/*.smk adds its own, with its title
+TITLES = {}
+# The lecture's families, in its order (report categories and the gallery sort by these letters).
+FAMILIES = {"Parameters as pictures": "A", "Activations": "B", "Layers as embeddings": "C",
+            "Around an input": "D", "Synthesis": "E", "Architecture": "F"}
 
 
 wildcard_constraints:
@@ -62,13 +76,35 @@ def figure(tier, fid, ext="png"):
     return f"{FIGURES}/{tier}/{fid}.{ext}"
 
 
-def register(family, *ids):
-    for fid in ids:
+def vector(tier, fid):
+    """The figure's other formats than PNG (config key formats): PDF, SVG; the rules' output `vector`."""
+    return [figure(tier, fid, ext) for ext in FORMATS if ext != "png"]
+
+
+def register(family, titles):
+    """Figures of a family, {id: readable title}, in the lecture's order."""
+    for fid, title in titles.items():
         FIGURE_IDS[fid] = family
+        TITLES[fid] = title
+
+
+def category(family):
+    """A report category: the family with its letter, so that the report sorts them in the lecture's order."""
+    return f"{FAMILIES[family]}. {family}"
+
+
+def labels(fid=None):
+    """A figure's report labels (its id and readable title), for a fixed id or the rule's {fid}."""
+    return lambda w: {"figure": fid or w.fid, "title": TITLES[fid or w.fid]}
+
+
+def lecture_order():
+    """Figure ids in the lecture's order: by family letter, then as each family registers them."""
+    return sorted(FIGURE_IDS, key=lambda fid: FAMILIES[FIGURE_IDS[fid]])
 
 
 def all_figures(tier):
-    return [figure(tier, fid) for fid in FIGURE_IDS]
+    return [f for fid in FIGURE_IDS for f in (figure(tier, fid), *vector(tier, fid))]
 
 
 def zoo_entry(tier, name):
@@ -289,3 +325,45 @@ def adversarial_images(tier):
     images = config["figures"]["adversarial"]["images"][tier]
     data = f"--data {q(adversarial_data(tier))} " if tier == "embedded" else ""
     return f"{data}--images {qs(images)}"
+
+
+# ---------------------------------------------------------------- the gallery (rules/gallery.smk)
+
+def gallery_files(tier):
+    """What the default target adds to the figures: MANIFEST.json and the gallery index.html."""
+    return [figure(tier, "MANIFEST", "json"), figure(tier, "index", "html")]
+
+
+def figure_benchmark(tier, fid):
+    """The benchmark file of the job that drew `fid` (the dynamics job draws both its figures)."""
+    return f"{BENCHMARKS}/{tier}/figures/{'dynamics' if fid.startswith('dynamics-') else fid}.tsv"
+
+
+def manifest_args(wildcards):
+    """Each figure in the lecture's order with its drawing job's benchmark file; the folders."""
+    figs = " ".join(f"--figure {q(fid)} {q(figure_benchmark(wildcards.tier, fid))}" for fid in lecture_order())
+    return f"{figs} --formats {qs(FORMATS)} --cache-dir {q(CACHE)} --benchmarks-dir {q(BENCHMARKS)}"
+
+
+def figure_caption(fid):
+    """The caption file of `fid`: its own, else its family's shared one (filters, activations, ...)."""
+    own = caption(fid)
+    if os.path.exists(own):
+        return own
+    for table, name in (("FILTER_FIGURES", "filters"), ("ACTIVATION_FIGURES", "activations"),
+                        ("MAX_RESPONSE", "max-response"), ("TSNE_FIGURES", "tsne-layers")):
+        if fid in globals()[table]:
+            return caption(name)
+    raise ValueError(f"no caption for figure {fid}: add report/captions/{fid}.rst")
+
+
+def gallery_entries(wildcards):
+    """The gallery's figures, in the lecture's order, as JSON: id, family, title, caption file, and
+    the values the caption templates read (as the report's snakemake.params and .wildcards)."""
+    import json
+
+    values = {"scale": config["figures"]["filters"]["scale"], "step": config["figures"]["adversarial"]["step"][wildcards.tier],
+              "sign_step": config["figures"]["adversarial"]["sign_step"]}
+    return json.dumps([{"id": fid, "family": category(FIGURE_IDS[fid]), "title": TITLES[fid],
+                        "caption": figure_caption(fid), "params": {**values, "title": TITLES[fid]}}
+                       for fid in lecture_order()])

@@ -1,7 +1,8 @@
 # B. Activations: Fleuret (2016), an 18-layer residual net predicting the dynamics of 2d objects.
 # The data are simulated (pymunk) and the net is trained by the pipeline, the same in both tiers.
 
-register("Activations", "dynamics-activations", "dynamics-scenes")
+register("Activations", {"dynamics-activations": "Prediction of 2d dynamics with an 18-layer residual net: its activations",
+                         "dynamics-scenes": "Prediction of 2d dynamics: test scenes, the truth and the net's prediction"})
 
 
 
@@ -65,13 +66,17 @@ rule dynamics_figures:
         activations=report(
             figure("{tier}", "dynamics-activations"),
             caption=caption("dynamics-activations"),
-            category="Activations",
+            category=category("Activations"),
+            labels=labels("dynamics-activations"),
         ),
+        vector_activations=vector("{tier}", "dynamics-activations"),
         scenes=report(
             figure("{tier}", "dynamics-scenes"),
             caption=caption("dynamics-scenes"),
-            category="Activations",
+            category=category("Activations"),
+            labels=labels("dynamics-scenes"),
         ),
+        vector_scenes=vector("{tier}", "dynamics-scenes"),
     conda:
         CONDA_ENV
     log:
@@ -79,7 +84,7 @@ rule dynamics_figures:
     benchmark:
         f"{BENCHMARKS}/{{tier}}/figures/dynamics.tsv"
     params:
-        run=RUN,
+        run=FIGURE_RUN,
         d=config["dynamics"],
         seed=config["seed"],
         layers=config["dynamics"]["show_layers"],

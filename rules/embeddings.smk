@@ -7,7 +7,8 @@ TSNE_FIGURES = {
     "tsne-resnet-cifar10": ("resnet_cifar", "t-SNE for a home-baked ResNet (no pooling), along the depth"),
 }
 
-register("Layers as embeddings", "tsne-swiss-roll", *TSNE_FIGURES)
+register("Layers as embeddings", {"tsne-swiss-roll": "t-SNE unrolling of the swiss roll (with one noise dimension)",
+                                  **{f: t for f, (_, t) in TSNE_FIGURES.items()}})
 
 
 rule swiss_roll_embedding:
@@ -64,11 +65,13 @@ rule tsne_swiss_roll:
     input:
         f"{CACHE}/{{tier}}/embeddings/swiss-roll.pt",
     output:
-        report(
+        png=report(
             figure("{tier}", "tsne-swiss-roll"),
             caption=caption("tsne-swiss-roll"),
-            category="Layers as embeddings",
+            category=category("Layers as embeddings"),
+            labels=labels("tsne-swiss-roll"),
         ),
+        vector=vector("{tier}", "tsne-swiss-roll"),
     conda:
         CONDA_ENV
     log:
@@ -76,21 +79,23 @@ rule tsne_swiss_roll:
     benchmark:
         f"{BENCHMARKS}/{{tier}}/figures/tsne-swiss-roll.tsv"
     params:
-        run=RUN,
+        run=FIGURE_RUN,
     shell:
         "{params.run}/tsne_figure.py --swiss-roll {input:q}"
-        " --title 't-SNE unrolling of the swiss roll (with one noise dimension)' {output:q} > {log:q} 2>&1"
+        " --title 't-SNE unrolling of the swiss roll (with one noise dimension)' {output.png:q} > {log:q} 2>&1"
 
 
 rule tsne_layers:
     input:
         lambda w: embedding_files(w.tier, TSNE_FIGURES[w.fid][0]),
     output:
-        report(
+        png=report(
             figure("{tier}", "{fid}"),
             caption=caption("tsne-layers"),
-            category="Layers as embeddings",
+            category=category("Layers as embeddings"),
+            labels=labels(),
         ),
+        vector=vector("{tier}", "{fid}"),
     conda:
         CONDA_ENV
     log:
@@ -100,7 +105,7 @@ rule tsne_layers:
     wildcard_constraints:
         fid="|".join(TSNE_FIGURES),
     params:
-        run=RUN,
+        run=FIGURE_RUN,
         title=lambda w: TSNE_FIGURES[w.fid][1],
     shell:
-        "{params.run}/tsne_figure.py --embeddings {input:q} --title {params.title:q} {output:q} > {log:q} 2>&1"
+        "{params.run}/tsne_figure.py --embeddings {input:q} --title {params.title:q} {output.png:q} > {log:q} 2>&1"

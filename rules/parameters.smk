@@ -9,16 +9,19 @@ FILTER_FIGURES = {
     "alexnet-conv2-filters": ("alexnet", "alexnet_conv2", False, "AlexNet's second convolutional layer (64 -> 192): first 15 channels of the first 20 filters"),
 }
 
-register("Parameters as pictures", "toy-hidden-lines", *FILTER_FIGURES)
+register("Parameters as pictures", {"toy-hidden-lines": "The hidden units of an MLP R^2 -> 2 as lines, during training",
+                                    **{f: v[3] for f, v in FILTER_FIGURES.items()}})
 
 
 rule toy_hidden_lines:
     output:
-        report(
+        png=report(
             figure("{tier}", "toy-hidden-lines"),
             caption=caption("toy-hidden-lines"),
-            category="Parameters as pictures",
+            category=category("Parameters as pictures"),
+            labels=labels("toy-hidden-lines"),
         ),
+        vector=vector("{tier}", "toy-hidden-lines"),
     conda:
         CONDA_ENV
     log:
@@ -26,11 +29,11 @@ rule toy_hidden_lines:
     benchmark:
         f"{BENCHMARKS}/{{tier}}/figures/toy-hidden-lines.tsv"
     params:
-        run=RUN,
+        run=FIGURE_RUN,
         seed=config["seed"],
         p=config["figures"]["toy_hidden_lines"],
     shell:
-        "{params.run}/toy_hidden_lines.py {output:q} --nb-hidden {params.p[nb_hidden]:q}"
+        "{params.run}/toy_hidden_lines.py {output.png:q} --nb-hidden {params.p[nb_hidden]:q}"
         " --nb-samples {params.p[nb_samples]:q} --steps {params.p[steps]:q} --lr {params.p[lr]:q}"
         " --seed {params.seed:q} > {log:q} 2>&1"
 
@@ -39,11 +42,13 @@ rule filters:
     input:
         lambda w: model_file(w.tier, FILTER_FIGURES[w.fid][0]),
     output:
-        report(
+        png=report(
             figure("{tier}", "{fid}"),
             caption=caption("filters"),
-            category="Parameters as pictures",
+            category=category("Parameters as pictures"),
+            labels=labels(),
         ),
+        vector=vector("{tier}", "{fid}"),
     conda:
         CONDA_ENV
     log:
@@ -53,9 +58,9 @@ rule filters:
     wildcard_constraints:
         fid="|".join(FILTER_FIGURES),
     params:
-        run=RUN,
+        run=FIGURE_RUN,
         args=filter_args,
         title=lambda w: FILTER_FIGURES[w.fid][3],
         scale=config["figures"]["filters"]["scale"],
     shell:
-        "{params.run}/filters.py {params.args} --title {params.title:q} {output:q} > {log:q} 2>&1"
+        "{params.run}/filters.py {params.args} --title {params.title:q} {output.png:q} > {log:q} 2>&1"

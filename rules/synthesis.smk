@@ -12,7 +12,10 @@ MAX_RESPONSE = {
     "max-response-vgg16-classes": ("classes", "VGG16, maximizing a unit of the output layer"),
 }
 
-register("Synthesis", *MAX_RESPONSE, "adversarial-alexnet", "adversarial-sphere", "fooling-images")
+register("Synthesis", {**{f: t for f, (_, t) in MAX_RESPONSE.items()},
+                       "adversarial-alexnet": "Adversarial examples for AlexNet: the class changes under a tiny perturbation",
+                       "adversarial-sphere": "Random points on a sphere around the image twice as far as the adversarial example",
+                       "fooling-images": "Fooling images: evolved with no gradient to maximize a class"})
 
 MR, ADV, FOOL = (config["figures"][k] for k in ("max_response", "adversarial", "fooling"))
 
@@ -56,8 +59,10 @@ rule max_response_figure:
         png=report(
             figure("{tier}", "{fid}"),
             caption=caption("max-response"),
-            category="Synthesis",
+            category=category("Synthesis"),
+            labels=labels(),
         ),
+        vector=vector("{tier}", "{fid}"),
         csv=figure("{tier}", "{fid}", "csv"),
     conda:
         CONDA_ENV
@@ -68,7 +73,7 @@ rule max_response_figure:
     wildcard_constraints:
         fid="|".join(MAX_RESPONSE),
     params:
-        run=RUN,
+        run=FIGURE_RUN,
         title=lambda w: MAX_RESPONSE[w.fid][1],
         contrast=MR["contrast"],
     shell:
@@ -112,8 +117,10 @@ rule adversarial_figure:
         png=report(
             figure("{tier}", "adversarial-alexnet"),
             caption=caption("adversarial-alexnet"),
-            category="Synthesis",
+            category=category("Synthesis"),
+            labels=labels("adversarial-alexnet"),
         ),
+        vector=vector("{tier}", "adversarial-alexnet"),
         csv=figure("{tier}", "adversarial-alexnet", "csv"),
     conda:
         CONDA_ENV
@@ -122,7 +129,7 @@ rule adversarial_figure:
     benchmark:
         f"{BENCHMARKS}/{{tier}}/figures/adversarial-alexnet.tsv"
     params:
-        run=RUN,
+        run=FIGURE_RUN,
         step=lambda w: ADV["step"][w.tier],  # (the caption)
         sign_step=ADV["sign_step"],
     shell:
@@ -162,8 +169,10 @@ rule adversarial_sphere_figure:
         png=report(
             figure("{tier}", "adversarial-sphere"),
             caption=caption("adversarial-sphere"),
-            category="Synthesis",
+            category=category("Synthesis"),
+            labels=labels("adversarial-sphere"),
         ),
+        vector=vector("{tier}", "adversarial-sphere"),
         csv=figure("{tier}", "adversarial-sphere", "csv"),
     conda:
         CONDA_ENV
@@ -172,7 +181,7 @@ rule adversarial_sphere_figure:
     benchmark:
         f"{BENCHMARKS}/{{tier}}/figures/adversarial-sphere.tsv"
     params:
-        run=RUN,
+        run=FIGURE_RUN,
     shell:
         "{params.run}/adversarial.py sphere-figure --sphere {input:q} --png {output.png:q} --csv {output.csv:q} > {log:q} 2>&1"
 
@@ -216,8 +225,10 @@ rule fooling_figure:
         png=report(
             figure("{tier}", "fooling-images"),
             caption=caption("fooling-images"),
-            category="Synthesis",
+            category=category("Synthesis"),
+            labels=labels("fooling-images"),
         ),
+        vector=vector("{tier}", "fooling-images"),
         csv=figure("{tier}", "fooling-images", "csv"),
     conda:
         CONDA_ENV
@@ -226,6 +237,6 @@ rule fooling_figure:
     benchmark:
         f"{BENCHMARKS}/{{tier}}/figures/fooling-images.tsv"
     params:
-        run=RUN,
+        run=FIGURE_RUN,
     shell:
         "{params.run}/fooling.py figure --cache {input:q} --png {output.png:q} --csv {output.csv:q} > {log:q} 2>&1"

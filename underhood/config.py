@@ -88,7 +88,7 @@ def config_error(config, schema):
         return msg
     if err.validator == "required":
         return f"config: {key}: {err.message}"
-    if err.validator == "pattern" and "description" in err.schema:
+    if err.validator in ("pattern", "contains") and "description" in err.schema:
         return f"config: {key} is {err.instance!r}; expected {err.schema['description']}"
     return f"config: {key} is {err.instance!r}: {err.message}"
 
