@@ -30,8 +30,10 @@ baselines: $(STAMP)
 mutations: $(STAMP)
 	$(BIN)/python tests/mutations.py
 
-report: figures
-	$(BIN)/snakemake --profile profiles/default --report report.html
+# Snakemake's report of a built tier: make report (embedded), make report TIER=lecture
+TIER ?= embedded
+report: $(STAMP)
+	$(BIN)/snakemake --profile profiles/default --config tier=$(TIER) --report report-$(TIER).html
 
 lint: $(STAMP)
 	$(BIN)/snakemake --lint

@@ -318,7 +318,8 @@ def test_stale_part_files_are_removed_by_the_next_write(tmp_path):
         p.write_bytes(b"\0" * 100)
     io.save_torch({"x": torch.zeros(2)}, tmp_path / "digits28.pt")
     assert not any(p.exists() for p in stale) and other.exists()
-    assert sorted(p.name for p in tmp_path.iterdir()) == [".shapes64.pt.abc.pt.part", "digits28.pt", "digits28.pt.sha256"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".shapes64.pt.abc.pt.part", "digits28.pt", "digits28.pt.provenance.json",
+                                                       "digits28.pt.sha256"]
 
 
 def test_downloads_are_world_readable_and_leave_no_part(tmp_path):

@@ -5,7 +5,10 @@ lecture's words:
   config          config checks before any job runs: schema, rules between keys
   names           the layer and class names the figures use, checked against the models
   cli             what the scripts share: model and run arguments, one-line errors
-  io              atomic writes, checked torch files, deterministic figure files (panel sizes), device, seeds
+  io              atomic writes, checked torch files, deterministic figure files (panel sizes; PNG, PDF, SVG),
+                  device, seeds
+  provenance      what made each figure (files, seed, config, versions, commit, date); MANIFEST.json entries
+  gallery         the gallery page figures/<tier>/index.html
   assets          the lecture tier's downloads (pinned SHA-256) and the MNIST / CIFAR-10 readers
   data            embedded data sets (digits28, shapes, photos, faces, swiss roll)
   models          the model zoo (LeNet, AlexNet-, VGG- and ResNet-like nets, the 2d dynamics net, torchvision's

@@ -86,13 +86,13 @@ def write_sidecar(path):
 
 def commit():
     """The git commit of the code, `-dirty` when tracked files changed since; None outside a checkout."""
-    def git(*args):
+    def git(*args):  # (no index refresh: parallel jobs run this at once)
         return subprocess.run(["git", "-C", str(ROOT), *args], capture_output=True, text=True, timeout=30)
     try:
         head = git("rev-parse", "HEAD")
         if head.returncode != 0:
             return None
-        dirty = git("status", "--porcelain", "--untracked-files=no").stdout.strip()
+        dirty = git("--no-optional-locks", "status", "--porcelain", "--untracked-files=no").stdout.strip()
     except (OSError, subprocess.SubprocessError):
         return None
     return head.stdout.strip() + ("-dirty" if dirty else "")
