@@ -29,6 +29,9 @@ CASES = [
      "config: figures.tsne.resnet_cifar.nb_samples is 100: t-SNE with perplexity 50 (figures.tsne.perplexity) needs more than 150"),
     ("dynamics: {show_scenes: [0, 600]}\n", "config: dynamics.show_scenes has 600: only 200 test scenes"),
     ("dynamics: {nb_scenes: 300}\n", "config: dynamics.nb_scenes is 300: only 200 test scenes"),
+    ("formats: [pdf]\n", "config: formats is ['pdf']; expected a list of png, pdf, svg that holds png"),
+    ("formats: [png, eps]\n", "config: formats.1 is 'eps'; allowed: png, pdf, svg"),
+    ("dpi: 10\n", "config: dpi is 10"),
 ]
 
 

@@ -125,6 +125,12 @@ def test_vector_images_keep_their_native_resolution(tmp_path, monkeypatch):
     plot.show_mosaic(mosaic, "a mosaic", tmp_path / "embedded" / "m.png", size=4.0)
     data = (tmp_path / "embedded" / "m.pdf").read_bytes()
     assert re.search(rb"/Subtype /Image", data) and b"/Width 20" in data and b"/Height 15" in data
+    # dpi: the PNG's resolution, the PDF's page unchanged
+    monkeypatch.setenv("UNDERHOOD_DPI", "200")
+    plot.show_mosaic(mosaic, "a mosaic", tmp_path / "embedded" / "m200.png", size=4.0)
+    small, large = (Image.open(tmp_path / "embedded" / f"{n}.png").size for n in ("m", "m200"))
+    assert abs(large[0] - 2 * small[0]) <= 2 and abs(large[1] - 2 * small[1]) <= 2
+    assert pdf_pages((tmp_path / "embedded" / "m200.pdf").read_bytes()) == pdf_pages(data)
     monkeypatch.setenv("UNDERHOOD_FORMATS", "pdf")
     with pytest.raises(ValueError, match="png and any of pdf, svg"):
         plot.show_mosaic(mosaic, "a mosaic", tmp_path / "embedded" / "n.png")

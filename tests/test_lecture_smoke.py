@@ -111,3 +111,21 @@ def test_224_pixel_maps_are_drawn_at_full_size(lecture):
     assert width >= len(photos) * 224, (width, photos)
     width, height = Image.open(work / "figures/lecture/max-response-vgg16-classes.png").size
     assert width >= 4 * 224 and height >= 2 * 224, (width, height)
+
+
+def test_lecture_gallery_and_provenance(lecture):
+    """The default target's gallery and MANIFEST.json of the lecture tier: every figure, each made from
+    the downloads behind it (followed through the caches), their sums the pinned ones."""
+    import json
+
+    work, _ = lecture
+    folder = work / "figures" / "lecture"
+    manifest = json.loads((folder / "MANIFEST.json").read_text())
+    assert {f["figure"] for f in manifest["figures"]} == set(TEST_FIGURES)
+    page = (folder / "index.html").read_text()
+    assert all(f'<article id="{fid}">' in page for fid in TEST_FIGURES)
+    pinned = {e["name"]: e["sha256"] for e in
+              yaml.safe_load((work / "standins.yaml").read_text())["downloads"]["files"].values()}
+    files = next(f for f in manifest["figures"] if f["figure"] == "occlusion-vgg19")["files"]
+    downloads = {p.rsplit("/", 1)[1]: s for p, s in files.items() if "/downloads/" in p}
+    assert len(downloads) == 1 and all(pinned[n] == s for n, s in downloads.items()), files
