@@ -120,12 +120,27 @@ def test_vector_images_keep_their_native_resolution(tmp_path, monkeypatch):
     drawn as before, nearest-neighbour."""
     from underhood import plot
 
+    import matplotlib.pyplot as plt
+
+    from underhood import io
+
+    # a map shrunk in the PNG (antialiased there): the PNG is drawn as without PDF, whatever the order
+    noise = np.random.default_rng(0).random((100, 100))
+    for formats in ("png", "pdf,png"):
+        monkeypatch.setenv("UNDERHOOD_FORMATS", formats)
+        fig, ax = plt.subplots(figsize=(1, 1))
+        ax.imshow(noise)
+        io.save_figure(fig, tmp_path / "embedded" / f"{formats.replace(',', '-')}.png")
+    assert np.array_equal(np.asarray(Image.open(tmp_path / "embedded" / "png.png")),
+                          np.asarray(Image.open(tmp_path / "embedded" / "pdf-png.png")))
+    assert b"/Width 100" in (tmp_path / "embedded" / "pdf-png.pdf").read_bytes()
     monkeypatch.setenv("UNDERHOOD_FORMATS", "png,pdf")
     mosaic = np.random.default_rng(0).random((15, 20))
     plot.show_mosaic(mosaic, "a mosaic", tmp_path / "embedded" / "m.png", size=4.0)
     data = (tmp_path / "embedded" / "m.pdf").read_bytes()
     assert re.search(rb"/Subtype /Image", data) and b"/Width 20" in data and b"/Height 15" in data
     # dpi: the PNG's resolution, the PDF's page unchanged
+    monkeypatch.setenv("UNDERHOOD_FORMATS", "png,pdf")
     monkeypatch.setenv("UNDERHOOD_DPI", "200")
     plot.show_mosaic(mosaic, "a mosaic", tmp_path / "embedded" / "m200.png", size=4.0)
     small, large = (Image.open(tmp_path / "embedded" / f"{n}.png").size for n in ("m", "m200"))

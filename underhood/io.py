@@ -209,7 +209,7 @@ def save_figure(fig, path, dpi=None, full_size_from=128):
         "svg": {"Creator": "underhood", "Date": when.strftime("%Y-%m-%dT%H:%M:%SZ"), "Title": facts["figure"],
                 "Description": json.dumps(facts, sort_keys=True)},
     }
-    for fmt in formats:
+    for fmt in sorted(formats, key=lambda f: f != "png"):  # the PNG first, as drawn
         if fmt != "png":  # vector files: every image at its native resolution
             for ax in fig.axes:
                 for im in ax.get_images():
