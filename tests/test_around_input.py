@@ -5,6 +5,7 @@ import copy
 
 import pytest
 import torch
+import torchvision
 from captum.attr import Deconvolution, GuidedBackprop, NoiseTunnel, Occlusion, Saliency
 from torch import nn
 
@@ -42,6 +43,13 @@ def close(a, b):
     scale = b.abs().max().item()
     assert scale > 0
     torch.testing.assert_close(a, b, rtol=0, atol=1e-5 * scale)
+
+
+def close_to_score(a, b, scores):
+    """Occlusion maps are differences of scores: equal up to the rounding of the scores themselves
+    (the incremental path sums in another order), 1e-5 of the largest score."""
+    assert b.abs().max() > 0
+    torch.testing.assert_close(a, b, rtol=0, atol=1e-5 * scores.detach().abs().max().item())
 
 
 @pytest.mark.parametrize("arch", ARCHS)
@@ -117,7 +125,51 @@ def test_occlusion_equals_captum(arch, size, stride, fill):
                                                  strides=(3, stride, stride), baselines=base, target=t,
                                                  perturbations_per_eval=50)
     for c in range(3):
-        close(ours, theirs[:, c])
+        close_to_score(ours, theirs[:, c], m(x))
+
+
+@pytest.mark.parametrize("arch,side,size,stride", [("vgg_small", 64, 16, 2), ("alexnet_small", 61, 13, 5),
+                                                   ("vgg11", 64, 13, 7), ("alexnet", 99, 20, 9)])
+def test_incremental_occlusion_equals_batched(arch, side, size, stride):
+    """The incremental path (each layer only where the window changed it) against whole forward
+    passes: trained-like nets (batch norm), torchvision's VGG and AlexNet at small sizes, windows
+    clipped by the border (side - size not a multiple of the stride)."""
+    torch.manual_seed(0)
+    m = net(arch) if arch.endswith("_small") else getattr(torchvision.models, arch)(weights=None).eval()
+    x = torch.randn(2, 3, side, side, generator=torch.Generator().manual_seed(3))
+    fill = torch.rand(2, 3, side, side, generator=torch.Generator().manual_seed(4))
+    assert isinstance(occlusion._engine(m, x[:1], m(x[:1])[0], "auto"), occlusion.Incremental)
+    exact = occlusion.occlusion(m, x, None, size, stride, fill, batch_size=16, method="batched")
+    fast = occlusion.occlusion(m, x, None, size, stride, fill, batch_size=16, method="incremental")
+    close_to_score(fast, exact, m(x))
+
+
+def test_occlusion_method_choice():
+    m, x = net("resnet_small"), images(1)
+    assert isinstance(occlusion._engine(m, x, m(x)[0], "auto"), occlusion.Batched)  # not a conv/pool stack
+    with pytest.raises(ValueError, match="'incremental' needs a model with a plain conv/pool"):
+        occlusion.occlusion(m, x, size=16, stride=8, method="incremental")
+    with pytest.raises(ValueError, match="occlusion method 'fast' is not one of auto, batched, incremental"):
+        occlusion.occlusion(m, x, size=16, stride=8, method="fast")
+    v = net("vgg_small").train()  # batch statistics: not a fixed function of each copy
+    assert isinstance(occlusion._engine(v, x, v(x)[0], "auto"), occlusion.Batched)
+
+
+def test_drill_down_refines_where_the_coarse_map_is_high():
+    i, j = torch.meshgrid(torch.arange(31.0), torch.arange(29.0), indexing="ij")
+    truth = torch.exp(-((i - 10) ** 2 + (j - 12) ** 2) / 8)
+    calls = []
+
+    def drops(cells, desc):
+        calls.append(len(cells))
+        return torch.stack([truth[a, b] for a, b in cells])
+
+    grid, share = occlusion.drill_down(drops, 31, 29, 0.2, 4)
+    hot = truth >= 0.25
+    assert torch.equal(grid[hot], truth[hot])  # near the peak: computed, not interpolated
+    assert (grid - truth).abs().max() < 0.1 and share < 0.45 and sum(calls) == round(share * 31 * 29)
+    everything, share = occlusion.drill_down(drops, 31, 29, -1.0, 4)
+    assert torch.equal(everything, truth) and share == 1.0
 
 
 def test_occlusion_rejects_bad_windows():

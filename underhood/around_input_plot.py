@@ -118,8 +118,11 @@ def occlusion(images, m, title):
             axes[r, k].imshow(d, cmap="bwr", vmin=-lim, vmax=lim, alpha=0.65)
             axes[r, k].set_xlabel(f"max drop {d.max():.2f}", fontsize=7)
     label_rows(axes, ["image"] + [f"fill: {'grey patch' if f == 'grey' else 'blurred copy'}" for f in fills])
+    approx = m.get("approximate")
     return titled(fig, title, f"drop of the top class score when a {m['mask']}x{m['mask']} mask (stride {m['stride']})"
-                  " covers the pixel; red: the score drops, blue: it rises; each map on its own symmetric scale")
+                  " covers the pixel; red: the score drops, blue: it rises; each map on its own symmetric scale"
+                  + (f"\nAPPROXIMATE: adaptive drill-down, {approx['computed']:.0%} of the windows computed (where a 4x"
+                     f" sparser map is >= {approx['refine']:g} x its max), the others interpolated" if approx else ""))
 
 
 def saliency(images, m, title):
