@@ -188,11 +188,6 @@ def photo_entries(config):
     yield ("figures", "activations", "photo"), f["activations"]["photo"]
 
 
-def photo_files(config):
-    """The photos given as files (paths, as in the config; relative ones from the working directory)."""
-    return [e for _, e in photo_entries(config) if is_image_file(e)]
-
-
 def photo_file_error(config):
     """The first photo file that is missing or cannot be read, as one line, or None (its content is
     read by the job: underhood.data.read_photo)."""
