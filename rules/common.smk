@@ -5,7 +5,7 @@ import shlex
 import sys
 
 sys.path.insert(0, workflow.basedir)
-from underhood.config import check_config
+from underhood.config import check_config, is_image_file
 from underhood.names import check_names
 from underhood.provenance import commit_time
 
@@ -229,8 +229,16 @@ def activation_file(tier, model, kind):
     return f"{CACHE}/{tier}/activations/{model}-{activation_inputs(tier, model, kind)}.pt"
 
 
+def photo_files(entries):
+    """The photos given as JPEG/PNG files (paths as in the config): inputs of the jobs that read them,
+    so that an edited photo reruns them. (Those that are missing stop the run at config time.)"""
+    return [e for e in entries if is_image_file(e)]
+
+
 def activation_input_files(wildcards):
-    if wildcards.inputs in ("photos", "lfw"):
+    if wildcards.inputs == "photos":
+        return photo_files([config["figures"]["activations"]["photo"]])
+    if wildcards.inputs == "lfw":
         return []
     return dataset_file(wildcards.tier, wildcards.inputs)
 
@@ -266,7 +274,10 @@ def embedding_files(tier, model):
 
 # D. Around an input (rules/around_input.smk)
 def around_images_input(wildcards):
-    return [] if wildcards.tier == "lecture" else dataset_file(wildcards.tier, "shapes64")
+    """The lecture tier's photos given as files, or the embedded tier's data set."""
+    if wildcards.tier == "lecture":
+        return photo_files(config["figures"]["around_input"]["images"]["lecture"])
+    return dataset_file(wildcards.tier, "shapes64")
 
 
 def around_images_args(wildcards):
@@ -319,6 +330,11 @@ def max_response_objective(wildcards):
 def adversarial_data(tier):
     """The data set the adversarial images come from: shapes64 (embedded), none (photos, lecture)."""
     return dataset_file(tier, "shapes64") if tier == "embedded" else []
+
+
+def adversarial_photos(tier):
+    """The lecture tier's adversarial photos given as files (the embedded tier's are test-set indices)."""
+    return photo_files(config["figures"]["adversarial"]["images"][tier]) if tier == "lecture" else []
 
 
 def adversarial_images(tier):

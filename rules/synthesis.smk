@@ -85,6 +85,7 @@ rule adversarial_optimise:
     input:
         model=lambda w: model_file(w.tier, "alexnet"),
         data=lambda w: adversarial_data(w.tier),
+        photos=lambda w: adversarial_photos(w.tier),
     output:
         f"{CACHE}/{{tier}}/synthesis/adversarial.pt",
     conda:

@@ -1,11 +1,10 @@
 """Cache the activations of chosen layers of one model on one input set (one batched forward pass
-with forward hooks): the first N test samples of a cached data set, scikit-image photos, or the
+with forward hooks): the first N test samples of a cached data set, photos (scikit-image's or files), or the
 face / non-face patches of lfw_subset. Every activation and t-SNE figure reads this file."""
 import argparse
 
 import numpy as np
 import torch
-from PIL import Image
 
 from underhood import activations, data, io
 from underhood.cli import add_model_args, load_model, one_line_errors
@@ -15,7 +14,8 @@ one_line_errors()  # the project's own errors end with one line, not a traceback
 p = argparse.ArgumentParser(description=__doc__)
 add_model_args(p)
 p.add_argument("--inputs", required=True, help="a cached data set (.pt, its test split), 'photos' or 'lfw'")
-p.add_argument("--photos", nargs="*", default=data.PHOTOS, help="scikit-image photos (with --inputs photos)")
+p.add_argument("--photos", nargs="*", default=data.PHOTOS,
+               help="scikit-image photo names or JPEG/PNG files (with --inputs photos): central square, resized")
 p.add_argument("--nb-samples", type=int, default=None, help="first N test samples (default: all)")
 p.add_argument("--layers", nargs="+", required=True, help="layer names, as torchvision names them")
 p.add_argument("--batch-size", type=int, default=256)
@@ -30,24 +30,12 @@ model, info, space = load_model(a)
 size = info["input_size"][-1]
 
 
-def resized(images, size):
-    """H x W (x 3) uint8 arrays -> N x 3 x size x size uint8 tensor (grey copied to RGB)."""
-    out = []
-    for im in images:
-        im = Image.fromarray(im).convert("RGB")
-        w, h = im.size  # central square crop, then resize
-        s = min(w, h)
-        im = im.crop(((w - s) // 2, (h - s) // 2, (w - s) // 2 + s, (h - s) // 2 + s)).resize((size, size), Image.BILINEAR)
-        out.append(np.asarray(im))
-    return torch.from_numpy(np.stack(out)).permute(0, 3, 1, 2).contiguous()
-
-
 if a.inputs == "photos":
-    ph = data.photos(a.photos)
-    images, labels, classes, names = resized(list(ph.values()), size), torch.zeros(len(ph), dtype=torch.long), ["photo"], list(ph)
+    ph, names = data.photos(a.photos)
+    images, labels, classes = data.square_crops(ph, size), torch.zeros(len(ph), dtype=torch.long), ["photo"]
 elif a.inputs == "lfw":
     x, y = data.faces()
-    images = resized([(im * 255).round().astype(np.uint8) for im in x], size)
+    images = data.square_crops([(im * 255).round().astype(np.uint8) for im in x], size)
     labels, classes, names = torch.from_numpy(y).long(), ["non-face", "face"], [f"lfw {i}" for i in range(len(y))]
 elif a.inputs.endswith(".pt"):
     d = io.load_torch(a.inputs)

@@ -18,7 +18,7 @@ sub = p.add_subparsers(dest="cmd", required=True)
 o = sub.add_parser("optimise")
 cli.add_model_args(o)
 o.add_argument("--images", nargs="+", required=True,
-               help="test-set indices of --data, or scikit-image photo names (resized to the model's input size)")
+               help="test-set indices of --data, or photos: scikit-image names or JPEG/PNG files (resized to the model's input size)")
 o.add_argument("--data", default=None, help="a cached data set (the images are then indices into its test set)")
 o.add_argument("--steps", type=int, required=True)
 o.add_argument("--lr", type=float, required=True)

@@ -5,15 +5,21 @@ CIFAR-10's python tarball (data_batch_1..5, test_batch, batches.meta) holding dr
 The data are real images with real labels, so the small nets trained on them learn something.
 
     python tests/standins.py DIR     # writes the files and DIR/sums.json ({config key: sha256})
+
+`served(DIR)` writes them and serves them on 127.0.0.1 for as long as a test needs them.
 """
+import contextlib
+import functools
 import gzip
 import hashlib
+import http.server
 import io
 import json
 import pickle
 import struct
 import sys
 import tarfile
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -98,6 +104,26 @@ def overlay(sums, url):
     bases = {**{k: "torchvision" for k in WEIGHTS}, **{k: "mnist" for k in MNIST}, "cifar10": "cifar10"}
     return {"downloads": {"base_urls": {b: url for b in ("torchvision", "mnist", "cifar10")},
                           "files": {k: {"base": bases[k], "name": names[k], "sha256": sums[k]} for k in names}}}
+
+
+class _Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@contextlib.contextmanager
+def served(directory):
+    """The stand-ins written in `directory` (write) and served on 127.0.0.1 (a free port) while the
+    block runs; yields the config overlay that downloads them (overlay)."""
+    sums = write(directory)
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(directory)))
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield overlay(sums, f"http://127.0.0.1:{httpd.server_address[1]}/")
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
 
 
 if __name__ == "__main__":

@@ -3,10 +3,7 @@ files in the real formats (tests/standins.py) served on 127.0.0.1, with tests/co
 shrinking the compute. What can be checked without the real weights is checked: every figure exists,
 nothing was fetched twice, the classes are ImageNet's, the layers and shapes torchvision's, and the
 224x224 maps are drawn at full size."""
-import functools
-import http.server
 import re
-import threading
 
 import pytest
 import torchvision
@@ -18,28 +15,14 @@ import standins
 SMOKE_CONFIG = ROOT / "tests" / "config.lecture-smoke.yaml"
 
 
-class Quiet(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
-
-
 @pytest.fixture(scope="session")
 def lecture(tmp_path_factory):
     """The workdir of the smoke run, after every lecture-tier figure was built; (workdir, stdout)."""
     work = _workdir(tmp_path_factory, "lecture-smoke")
-    served = work / "served"
-    sums = standins.write(served)
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(served)))
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        url = f"http://127.0.0.1:{httpd.server_address[1]}/"
-        (work / "standins.yaml").write_text(yaml.safe_dump(standins.overlay(sums, url)))
+    with standins.served(work / "served") as downloads:
+        (work / "standins.yaml").write_text(yaml.safe_dump(downloads))
         # the server's port changes between test sessions: a kept workdir reruns by file times only
         r = snakemake(work, "--rerun-triggers", "mtime", configfiles=[TEST_CONFIG, SMOKE_CONFIG, work / "standins.yaml"])
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
     return work, r.stdout
 
 

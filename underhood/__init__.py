@@ -2,7 +2,7 @@
 
 Modules, in the data path's order (config -> data and models -> methods -> figures), named in the
 lecture's words:
-  config          config checks before any job runs: schema, rules between keys
+  config          config checks before any job runs: schema, rules between keys, photo files
   names           the layer and class names the figures use, checked against the models
   cli             what the scripts share: model and run arguments, one-line errors
   io              atomic writes, checked torch files, deterministic figure files (panel sizes; PNG, PDF, SVG),
@@ -10,7 +10,8 @@ lecture's words:
   provenance      what made each figure (files, seed, config, versions, commit, date); MANIFEST.json entries
   gallery         the gallery page figures/<tier>/index.html
   assets          the lecture tier's downloads (pinned SHA-256) and the MNIST / CIFAR-10 readers
-  data            embedded data sets (digits28, shapes, photos, faces, swiss roll)
+  data            embedded data sets (digits28, shapes, photos, faces, swiss roll); one reader of the photos
+                  (scikit-image names or JPEG/PNG files) and the crops the figures take of them
   models          the model zoo (LeNet, AlexNet-, VGG- and ResNet-like nets, the 2d dynamics net, torchvision's
                   ImageNet nets), checkpoints
   inputs          a model's input space: normalization (x - mean) / std and back, its valid range

@@ -81,13 +81,14 @@ def sphere_samples(model, x, radius, n=1000, generator=None, to_input=None, batc
 
 def images(picks, data=None, size=None):
     """The images to perturb, in [0, 1] (N x C x H x W) and their names: with `data` (a cached data set),
-    test-set indices; without, scikit-image photo names, resized (stretched) to size x size."""
+    test-set indices; without, photos (scikit-image names or JPEG/PNG files: data.read_photo), resized
+    (stretched) to size x size."""
     from .data import as_float, photos
     from .io import load_torch
 
     if not data:
-        ph = photos(picks, size)
-        return as_float(torch.from_numpy(np.stack(list(ph.values()))).permute(0, 3, 1, 2).contiguous()), list(ph)
+        ph, names = photos(picks, size)
+        return as_float(torch.from_numpy(np.stack(ph)).permute(0, 3, 1, 2).contiguous()), names
     d = load_torch(data)
     try:
         idx = [int(i) for i in picks]

@@ -4,9 +4,11 @@ Three passes, all before Snakemake plans a job:
 - `coerce_strings`: `--config` gives nested values as strings (`train={lenet: {epochs: 5}}` has
   epochs '5'); where the schema wants a number, a boolean, a list or a mapping and gets a string,
   the string is read as YAML.
-- `config_error`: the schema (schemas/config.schema.yaml), plus no control character in any string.
+- `config_error`: the schema (schemas/config.schema.yaml), plus no control character in any string,
+  the rules between keys, and every photo given as a file (a .jpg, .jpeg or .png path) there.
 - `names.names_error` (its own module): every layer and class name the figures use exists in the
   model that stands for it."""
+import os
 import re
 from pathlib import Path
 
@@ -73,7 +75,7 @@ def config_error(config, schema):
     validator = jsonschema.Draft202012Validator(schema)
     err = jsonschema.exceptions.best_match(validator.iter_errors(config))
     if err is None:
-        return cross_key_error(config)
+        return cross_key_error(config) or photo_file_error(config)
     key = _where(err.absolute_path)
     if err.validator == "additionalProperties":
         allowed = sorted(err.schema.get("properties", {}))
@@ -163,4 +165,40 @@ def cross_key_error(config):
             return f"config: dynamics.{key} has {bad[0]}: only {d['n_test']} test scenes (dynamics.n_test); at most {d['n_test'] - 1}"
     if d["nb_scenes"] > d["n_test"]:
         return f"config: dynamics.nb_scenes is {d['nb_scenes']}: only {d['n_test']} test scenes (dynamics.n_test); at most {d['n_test']}"
+    return None
+
+
+# ---------------------------------------------------------------- photos given as files
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png")
+
+
+def is_image_file(entry):
+    """Whether a photo entry of the config is a file (a path ending .jpg, .jpeg or .png, any case)
+    rather than a scikit-image photo name (letters, digits and _: no dot)."""
+    return isinstance(entry, str) and entry.lower().endswith(IMAGE_SUFFIXES)
+
+
+def photo_entries(config):
+    """(config key path, entry) of every photo the figures read: the around-input images, the
+    adversarial images and the activations photo (the lecture tier's)."""
+    f = config["figures"]
+    for key in (("around_input", "images", "lecture"), ("adversarial", "images", "lecture")):
+        for i, entry in enumerate(_get(f, key[:-1]).get(key[-1], [])):
+            yield ("figures", *key, i), entry
+    yield ("figures", "activations", "photo"), f["activations"]["photo"]
+
+
+def photo_file_error(config):
+    """The first photo file that is missing or cannot be read, as one line, or None (its content is
+    read by the job: underhood.data.read_photo)."""
+    for path, entry in photo_entries(config):
+        if not is_image_file(entry):
+            continue
+        where = "" if os.path.isabs(entry) else f" (relative to the working directory {os.getcwd()})"
+        if not os.path.exists(entry):
+            return f"config: {_where(path)} is {entry!r}: no such file{where}"
+        if not os.path.isfile(entry):
+            return f"config: {_where(path)} is {entry!r}: not a file{where}"
+        if not os.access(entry, os.R_OK):
+            return f"config: {_where(path)} is {entry!r}: not readable (permissions)"
     return None
