@@ -3,6 +3,8 @@ adversarial images, the activations photo) an entry is a scikit-image photo name
 read by one reader (underhood.data.read_photo) and cropped as each figure does. A missing file stops
 the run at config time, a bad one the job, each with one line naming it; an edited photo reruns its
 jobs; one's own JPEG goes through the lecture tier's figures (stand-in weights)."""
+import hashlib
+import json
 import shlex
 import struct
 import zlib
@@ -16,7 +18,7 @@ from PIL import Image
 import standins
 from conftest import ROOT, TEST_CONFIG, _workdir, jobs_run, snakemake
 from test_faults import SCHEMA, base_config, config_lines, error_lines, run_script, set_key, write_overlay
-from underhood import cli, data
+from underhood import cli, data, provenance
 from underhood.config import config_error
 
 SMOKE_CONFIG = ROOT / "tests" / "config.lecture-smoke.yaml"
@@ -258,6 +260,10 @@ def test_own_jpeg_goes_through_the_lecture_figures(own_photo_run):
     act = torch.load(work / "cache/lecture/activations/alexnet-photos.pt", weights_only=True)
     assert act["names"] == ["rocket portrait.jpg"]
     assert torch.equal(act["images"], data.square_crops([data.read_photo(str(photo))], 224))
+    digest = hashlib.sha256(photo.read_bytes()).hexdigest()
+    for fid in OWN_FIGURES:  # each figure's provenance names the photo and its SHA-256
+        files = json.loads(provenance.read(work / "figures" / "lecture" / f"{fid}.png")["files"])
+        assert files.get("holiday photos/rocket portrait.jpg") == digest, (fid, files)
     log = (work / "logs/lecture/synthesis/adversarial.log").read_text()
     assert "rocket portrait.jpg: " in log
 

@@ -17,6 +17,7 @@ import numpy as np
 import torch
 from PIL import Image, ImageDraw, ImageOps, UnidentifiedImageError
 
+from . import provenance
 from .config import is_image_file
 
 SHAPES_CLASSES = ["disc", "ring", "square", "triangle", "star", "cross",
@@ -257,7 +258,11 @@ def read_photo(entry):
     a file that is missing, unreadable, not a JPEG or PNG, truncated or corrupt; a photo under MIN_SIDE
     pixels a side, over MAX_PIXELS pixels (from its header, before it is decoded) or with one side more
     than MAX_RATIO times the other."""
-    return np.asarray(_read_file(entry) if is_image_file(entry) else _read_sample(entry))
+    if not is_image_file(entry):
+        return np.asarray(_read_sample(entry))
+    x = np.asarray(_read_file(entry))
+    provenance.used(entry)  # the figure's provenance lists the user's photo and its SHA-256
+    return x
 
 
 def photos(entries=PHOTOS, size=None):
