@@ -16,8 +16,7 @@ one_line_errors()  # the project's own errors end with one line, not a traceback
 
 p = argparse.ArgumentParser(description=__doc__)
 sub = p.add_subparsers(dest="cmd", required=True)
-o = sub.add_parser("optimise")
-cli.add_model_args(o)
+o = cli.job_parser(sub, "optimise")
 o.add_argument("--objective", required=True, choices=["channel", "unit", "logit"])
 o.add_argument("--conv", type=int, default=None, help="the n-th nn.Conv2d (channel, unit)")
 o.add_argument("--nb-units", type=int, default=16, help="channel / unit: the first N of the layer")
@@ -26,14 +25,10 @@ o.add_argument("--prior-weight", type=float, default=0.0, help="objective - weig
 o.add_argument("--steps", type=int, required=True)
 o.add_argument("--lr", type=float, required=True)
 o.add_argument("--init-std", type=float, required=True)
-cli.add_run_args(o)
-o.add_argument("--output", required=True)
-f = sub.add_parser("figure")
-f.add_argument("--cache", required=True)
+cli.end_job(o)
+f = cli.figure_parser(sub, "figure", "--cache")
 f.add_argument("--title", required=True)
 f.add_argument("--contrast", type=float, required=True, help="display: 0.5 + contrast * (x - mean) / std")
-f.add_argument("--png", required=True)
-f.add_argument("--csv", required=True)
 a = p.parse_args()
 
 if a.cmd == "optimise":

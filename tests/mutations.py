@@ -3,8 +3,8 @@
     .venv/bin/python tests/mutations.py [--only NAME ...] [--workdir DIR] [--markdown FILE]
     .venv/bin/python tests/mutations.py --list | --check      (text only: no workflow, no torch)
 
-Run on demand; NOT part of `make test` (pytest does not collect this file). Each entry of MUTATIONS
-replaces one exact substring (it must occur once) of one file of a copy of the repository (ROOT's
+Run on demand; NOT part of `make test` (pytest does not collect this file). Each entry of
+tests/mutations.yaml replaces one exact substring (it must occur once) of one file of a copy of the repository (ROOT's
 files are never touched), rebuilds the figures it can affect from the committed test-zoo
 checkpoints with the copy's Snakefile and scripts (PYTHONPATH puts the copy's `underhood` ahead of
 the editable install), and compares them with tests/baselines/embedded/ as test_figures.py does.
@@ -23,6 +23,8 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+import yaml
+
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from conftest import ROOT, TEST_FIGURES, jobs_run, place_fixtures, snakemake  # noqa: E402
 from test_figures import check  # noqa: E402
@@ -37,69 +39,8 @@ class Mutation:
     figures: tuple
 
 
-FILTERS = ("lenet-conv1-filters", "lenet-conv2-filters", "alexnet-conv1-filters", "alexnet-conv2-filters")
-MAX_RESPONSE = ("max-response-noprior", "max-response-vgg16-conv4", "max-response-vgg16-conv7",
-                "max-response-vgg16-conv10", "max-response-vgg16-conv13", "max-response-vgg16-classes")
-M = Mutation
-MUTATIONS = [
-    M("hidden-unit-line-sign", "underhood/toy.py",
-      "v = -(b + w[0] * t) / w[1]", "v = (b + w[0] * t) / w[1]", ("toy-hidden-lines",)),
-    M("filters-shared-scale", "underhood/plot.py",
-      "img = rescale(w, scale, axes=(1, 2, 3))  #", 'img = rescale(w, "shared", axes=(1, 2, 3))  #', FILTERS),
-    M("filters-transposed", "underhood/plot.py",
-      "return tile(img.reshape(o * i, *w.shape[2:]), o, i)",
-      "return tile(img.reshape(o * i, *w.shape[2:]).transpose(0, 2, 1), o, i)",
-      ("lenet-conv2-filters", "alexnet-conv1-filters", "alexnet-conv2-filters")),
-    M("filters-colormap-inverted", "underhood/plot.py",
-      'ax.imshow(mosaic, cmap="gray"', 'ax.imshow(mosaic, cmap="gray_r"', FILTERS),
-    M("dilation-receptive-field-ignores-d", "underhood/dilation.py",
-      "1 + sum((k - 1) * d for k, d in", "1 + sum((k - 1) for k, d in", ("dilation-diagram",)),
-    M("size-table-highlight-off-by-one", "underhood/plot.py",
-      "t[r + 1, c].set_facecolor", "t[r, c].set_facecolor", ("dilation-sizes",)),
-    M("activations-first-channels-not-random", "underhood/activations.py",
-      "return sorted(torch.randperm(nb_channels, generator=g)[:min(nb, nb_channels)].tolist())",
-      "return list(range(min(nb, nb_channels)))",
-      ("lenet-activations", "alexnet-activations", "resnet152-activations")),
-    M("face-unit-dprime-sign", "underhood/activations.py",
-      "return (a.mean(0) - b.mean(0)) / pooled", "return (b.mean(0) - a.mean(0)) / pooled", ("face-unit",)),
-    M("tsne-perplexity-halved", "underhood/tsne.py",
-      "perplexity=perplexity, negative_gradient_method", "perplexity=perplexity / 2, negative_gradient_method",
-      ("tsne-swiss-roll", "tsne-lenet-mnist", "tsne-resnet-cifar10")),
-    M("occlusion-fill-black", "underhood/occlusion.py",
-      "as_float(torch.full_like(images, 128))", "as_float(torch.full_like(images, 0))", ("occlusion-vgg19",)),
-    M("occlusion-window-offset", "underhood/occlusion.py",
-      "ys = [i * stride for i in", "ys = [i * stride + size // 2 for i in", ("occlusion-vgg19",)),
-    M("saliency-abs-dropped", "underhood/saliency.py",
-      "backprop(model, inputs, target).abs().sum(1)", "backprop(model, inputs, target).sum(1)",
-      ("saliency-alexnet", "saliency-vgg19", "smoothgrad-vgg19")),
-    M("smoothgrad-sigma-doubled", "underhood/smoothgrad.py",
-      "std = sigma * (x.max() - x.min())", "std = 2 * sigma * (x.max() - x.min())", ("smoothgrad-vgg19",)),
-    M("gradient-path-stops-halfway", "underhood/smoothgrad.py",
-      "t = torch.linspace(0, 1, nb_steps", "t = torch.linspace(0, 0.5, nb_steps", ("gradient-irregularity",)),
-    M("guided-backprop-uses-deconvolution-rule", "underhood/backprop.py",
-      "return g.clamp(min=0) * (x > 0), None  # guided", "return g.clamp(min=0), None  # guided",
-      ("backprop-deconv-guided-vgg16",)),
-    M("deconvolution-uses-backprop-rule", "underhood/backprop.py",
-      "return g.clamp(min=0), None", "return g * (x > 0), None", ("backprop-deconv-guided-vgg16", "zeiler-top9")),
-    M("zeiler-top9-ranking-reversed", "underhood/zeiler.py",
-      "best.topk(k, dim=0)", "best.topk(k, dim=0, largest=False)", ("zeiler-top9",)),
-    M("edge-energy-blur-not-normalized", "underhood/edge_energy.py",
-      "k_5x5_pseudo_gaussian / k_5x5_pseudo_gaussian.sum()", "k_5x5_pseudo_gaussian", MAX_RESPONSE[1:]),
-    M("max-response-adam-lr-tenth", "underhood/max_response.py",
-      "torch.optim.Adam([x], lr=lr)", "torch.optim.Adam([x], lr=lr / 10)", MAX_RESPONSE),
-    M("max-response-clamp-removed", "underhood/max_response.py",
-      "x.copy_(torch.maximum(torch.minimum(x, hi), lo))", "pass  # no clamp to the valid range", MAX_RESPONSE),
-    M("adversarial-step-sign-flipped", "underhood/adversarial.py",
-      "x -= eps * x.grad.sign()", "x += eps * x.grad.sign()", ("adversarial-alexnet", "adversarial-sphere")),
-    M("adversarial-sphere-radius-doubled", "underhood/adversarial.py",
-      "z = x.unsqueeze(0) + radius * u", "z = x.unsqueeze(0) + 2 * radius * u", ("adversarial-sphere",)),
-    M("fooling-tournament-picks-worst", "underhood/fooling.py",
-      "win = fit[rows.unsqueeze(-1), cand].argmax(-1)", "win = fit[rows.unsqueeze(-1), cand].argmin(-1)",
-      ("fooling-images",)),
-    M("dynamics-skip-connection-dropped", "underhood/models.py",
-      "return self.relu2(self.bn2(self.conv2(y)) + identity)", "return self.relu2(self.bn2(self.conv2(y)))",
-      ("dynamics-activations", "dynamics-scenes")),
-]
+MUTATIONS = [Mutation(m["name"], m["file"], m["old"], m["new"], tuple(m["figures"]))
+             for m in yaml.safe_load((Path(__file__).with_suffix(".yaml")).read_text())]
 CONTROL = Mutation("none (control)", "", "", "", ())
 
 

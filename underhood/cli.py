@@ -28,6 +28,28 @@ def add_run_args(parser):
     parser.add_argument("--threads", type=int, default=1)
 
 
+def job_parser(sub, name):
+    """A subcommand that computes with a model and caches the result: the model's arguments
+    (add_model_args) first; the caller adds its own, then end_job."""
+    parser = sub.add_parser(name)
+    add_model_args(parser)
+    return parser
+
+
+def end_job(parser):
+    """The run arguments (add_run_args) and --output, the cache file the job writes."""
+    add_run_args(parser)
+    parser.add_argument("--output", required=True)
+
+
+def figure_parser(sub, name, *inputs):
+    """A subcommand that draws a figure from cached files: each of `inputs` (e.g. --cache), --png, --csv."""
+    parser = sub.add_parser(name)
+    for option in (*inputs, "--png", "--csv"):
+        parser.add_argument(option, required=True)
+    return parser
+
+
 def load_model(a):
     """Seeds and device (add_run_args), and the model (add_model_args) frozen: input gradients only.
     Returns (model, info, space), space its inputs.InputSpace (to_input: images in [0, 1] to the
