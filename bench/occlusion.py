@@ -20,7 +20,7 @@ import time
 import torch
 from captum.attr import Occlusion
 
-from underhood import data, io, models, occlusion
+from underhood import io, models, occlusion, photo
 from underhood.inputs import InputSpace
 
 p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -40,7 +40,7 @@ device = io.pick_device(a.device)
 small = a.arch.endswith("_small")
 model = models.build(a.arch, **({"num_classes": 10} if small else {})).eval().to(device)
 space = InputSpace({"mean": [0.485, 0.456, 0.406], "std": [0.229, 0.224, 0.225]}, device)
-x = space.to_input(data.photo_batch(["chelsea"], a.size).float().div(255).to(device))
+x = space.to_input(photo.photo_batch(["chelsea"], a.size).float().div(255).to(device))
 fill = space.to_input(torch.full_like(x, 0.5))  # the lecture's grey patch
 score = model(x)[0]
 target = score.argmax().item()

@@ -6,7 +6,7 @@ import argparse
 import numpy as np
 import torch
 
-from underhood import activations, data, io
+from underhood import activations, data, io, photo
 from underhood.cli import add_model_args, load_model, one_line_errors
 
 one_line_errors()  # the project's own errors end with one line, not a traceback
@@ -14,7 +14,7 @@ one_line_errors()  # the project's own errors end with one line, not a traceback
 p = argparse.ArgumentParser(description=__doc__)
 add_model_args(p)
 p.add_argument("--inputs", required=True, help="a cached data set (.pt, its test split), 'photos' or 'lfw'")
-p.add_argument("--photos", nargs="*", default=data.PHOTOS,
+p.add_argument("--photos", nargs="*", default=photo.PHOTOS,
                help="scikit-image photo names or JPEG/PNG files (with --inputs photos): central square, resized")
 p.add_argument("--nb-samples", type=int, default=None, help="first N test samples (default: all)")
 p.add_argument("--layers", nargs="+", required=True, help="layer names, as torchvision names them")
@@ -31,11 +31,11 @@ size = info["input_size"][-1]
 
 
 if a.inputs == "photos":
-    ph, names = data.photos(a.photos)
-    images, labels, classes = data.square_crops(ph, size), torch.zeros(len(ph), dtype=torch.long), ["photo"]
+    ph, names = photo.photos(a.photos)
+    images, labels, classes = photo.square_crops(ph, size), torch.zeros(len(ph), dtype=torch.long), ["photo"]
 elif a.inputs == "lfw":
     x, y = data.faces()
-    images = data.square_crops([(im * 255).round().astype(np.uint8) for im in x], size)
+    images = photo.square_crops([(im * 255).round().astype(np.uint8) for im in x], size)
     labels, classes, names = torch.from_numpy(y).long(), ["non-face", "face"], [f"lfw {i}" for i in range(len(y))]
 elif a.inputs.endswith(".pt"):
     d = io.load_torch(a.inputs)

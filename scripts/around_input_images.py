@@ -5,7 +5,7 @@ import argparse
 
 from underhood import io
 from underhood.cli import one_line_errors
-from underhood.data import photo_batch, photo_name
+from underhood.photo import photo_batch, photo_name
 
 one_line_errors()  # the project's own errors end with one line, not a traceback
 

@@ -1,6 +1,6 @@
 """One's own photos (issue 14, part 2): wherever the lecture tier takes photos (around-input images,
 adversarial images, the activations photo) an entry is a scikit-image photo name or a JPEG/PNG file,
-read by one reader (underhood.data.read_photo) and cropped as each figure does. A missing file stops
+read by one reader (underhood.photo.read_photo) and cropped as each figure does. A missing file stops
 the run at config time, a bad one the job, each with one line naming it; an edited photo reruns its
 jobs; one's own JPEG goes through the lecture tier's figures (stand-in weights)."""
 import hashlib
@@ -18,7 +18,7 @@ from PIL import Image
 import standins
 from conftest import ROOT, TEST_CONFIG, _workdir, jobs_run, snakemake
 from test_faults import SCHEMA, base_config, config_lines, error_lines, run_script, set_key, write_overlay
-from underhood import cli, data, provenance
+from underhood import cli, photo, provenance
 from underhood.config import config_error
 
 SMOKE_CONFIG = ROOT / "tests" / "config.lecture-smoke.yaml"
@@ -41,8 +41,8 @@ def png_header(width, height):
 def test_scikit_image_photos_read_as_before():
     import skimage.data
 
-    assert np.array_equal(data.read_photo("chelsea"), skimage.data.chelsea())
-    camera = data.read_photo("camera")  # grey: three equal channels
+    assert np.array_equal(photo.read_photo("chelsea"), skimage.data.chelsea())
+    camera = photo.read_photo("camera")  # grey: three equal channels
     assert camera.shape == (512, 512, 3) and np.array_equal(camera[..., 2], skimage.data.camera())
 
 
@@ -59,7 +59,7 @@ def test_modes_become_rgb(tmp_path):
     Image.fromarray(np.dstack([x[..., 0], np.full(x.shape[:2], 128, np.uint8)]), "LA").save(tmp_path / "grey-alpha.png")
     Image.fromarray(x).convert("CMYK").save(tmp_path / "cmyk.jpg")
     Image.fromarray(x).save(tmp_path / "photo.JPEG", quality=95)
-    read = {p.name: data.read_photo(str(p)) for p in tmp_path.iterdir()}
+    read = {p.name: photo.read_photo(str(p)) for p in tmp_path.iterdir()}
     for name, y in read.items():
         assert y.shape == (60, 80, 3) and y.dtype == np.uint8, name
     assert np.array_equal(read["rgb.png"], x) and np.array_equal(read["opaque.png"], x)
@@ -78,7 +78,7 @@ def test_a_jpeg_is_turned_upright_by_its_exif_orientation(tmp_path):
     exif = Image.Exif()
     exif[0x0112] = 6  # the camera was turned: show the stored image rotated 90 degrees clockwise
     Image.fromarray(pixels(40, 100)).save(tmp_path / "turned.jpg", exif=exif)
-    assert data.read_photo(str(tmp_path / "turned.jpg")).shape == (100, 40, 3)
+    assert photo.read_photo(str(tmp_path / "turned.jpg")).shape == (100, 40, 3)
 
 
 def test_files_are_cropped_as_each_figure_crops_the_scikit_image_photos(tmp_path):
@@ -88,11 +88,11 @@ def test_files_are_cropped_as_each_figure_crops_the_scikit_image_photos(tmp_path
 
     Image.fromarray(skimage.data.chelsea()).save(tmp_path / "chelsea.png")
     f = str(tmp_path / "chelsea.png")
-    assert torch.equal(data.photo_batch([f, "coffee"], 224), data.photo_batch(["chelsea", "coffee"], 224))
-    (a,), names = data.photos([f], 227)
-    assert np.array_equal(a, data.photos(["chelsea"], 227)[0][0]) and names == ["chelsea.png"]
-    assert torch.equal(data.square_crops([data.read_photo(f)], 224), data.square_crops([skimage.data.chelsea()], 224))
-    assert data.photo_batch([f], 224).shape == (1, 3, 224, 224)
+    assert torch.equal(photo.photo_batch([f, "coffee"], 224), photo.photo_batch(["chelsea", "coffee"], 224))
+    (a,), names = photo.photos([f], 227)
+    assert np.array_equal(a, photo.photos(["chelsea"], 227)[0][0]) and names == ["chelsea.png"]
+    assert torch.equal(photo.square_crops([photo.read_photo(f)], 224), photo.square_crops([skimage.data.chelsea()], 224))
+    assert photo.photo_batch([f], 224).shape == (1, 3, 224, 224)
 
 
 def bad_files(tmp_path):
@@ -127,7 +127,7 @@ def test_a_bad_file_is_one_line_naming_it(tmp_path, name):
     if content is not None:
         path.write_bytes(content)
     with pytest.raises(ValueError) as e:
-        data.read_photo(str(path))
+        photo.read_photo(str(path))
     assert str(e.value).startswith(f"{path}: {expected}"), str(e.value)
     assert cli.one_line_message(e.value) == f"error: {e.value}"
 
@@ -135,10 +135,10 @@ def test_a_bad_file_is_one_line_naming_it(tmp_path, name):
 def test_a_directory_or_an_unknown_name_is_one_line(tmp_path):
     (tmp_path / "folder.jpg").mkdir()
     with pytest.raises(ValueError, match=r"folder.jpg: cannot be read \(Is a directory\)$"):
-        data.read_photo(str(tmp_path / "folder.jpg"))
+        photo.read_photo(str(tmp_path / "folder.jpg"))
     for name in ("download_all", "binary_blobs", "nothing"):
         with pytest.raises(ValueError, match=f"^photo '{name}' is not one of scikit-image's photos"):
-            data.read_photo(name)
+            photo.read_photo(name)
 
 
 @pytest.mark.parametrize("name", ["truncated.jpg", "huge.png"])
@@ -254,12 +254,12 @@ def test_own_jpeg_goes_through_the_lecture_figures(own_photo_run):
         assert (work / "figures" / "lecture" / f"{fid}.png").stat().st_size > 5000, fid
     images = torch.load(work / "cache/lecture/attributions/images.pt", weights_only=True)
     assert images["names"] == ["rocket portrait.jpg", "chelsea"]
-    assert torch.equal(images["images"], data.photo_batch([str(photo), "chelsea"], 224))
+    assert torch.equal(images["images"], photo.photo_batch([str(photo), "chelsea"], 224))
     adv = torch.load(work / "cache/lecture/synthesis/adversarial.pt", weights_only=True)
     assert adv["names"] == ["rocket portrait.jpg", "coffee"] and adv["pixels"].shape == (2, 3, 224, 224)
     act = torch.load(work / "cache/lecture/activations/alexnet-photos.pt", weights_only=True)
     assert act["names"] == ["rocket portrait.jpg"]
-    assert torch.equal(act["images"], data.square_crops([data.read_photo(str(photo))], 224))
+    assert torch.equal(act["images"], photo.square_crops([photo.read_photo(str(photo))], 224))
     digest = hashlib.sha256(photo.read_bytes()).hexdigest()
     for fid in OWN_FIGURES:  # each figure's provenance names the photo and its SHA-256
         files = json.loads(provenance.read(work / "figures" / "lecture" / f"{fid}.png")["files"])

@@ -10,8 +10,8 @@ lecture's words:
   provenance      what made each figure (files, seed, config, versions, commit, date); MANIFEST.json entries
   gallery         the gallery page figures/<tier>/index.html
   assets          the lecture tier's downloads (pinned SHA-256) and the MNIST / CIFAR-10 readers
-  data            embedded data sets (digits28, shapes, photos, faces, swiss roll); one reader of the photos
-                  (scikit-image names or JPEG/PNG files) and the crops the figures take of them
+  data            embedded data sets (digits28, shapes, faces, swiss roll)
+  photo           the photos figures show: scikit-image names or JPEG/PNG files, one reader, each figure's crop
   models          the model zoo (LeNet, AlexNet-, VGG- and ResNet-like nets, the 2d dynamics net, torchvision's
                   ImageNet nets), checkpoints
   inputs          a model's input space: normalization (x - mean) / std and back, its valid range
@@ -22,7 +22,8 @@ lecture's words:
   dynamics        B. the 2d dynamics data (Fleuret, 2016): pymunk scenes, their images
   dynamics_plot   B. the 2d dynamics net's figures: predictions, activation maps
   tsne            C. layers as embeddings: t-SNE, PCA
-  occlusion       D. occlusion sensitivity
+  occlusion       D. occlusion sensitivity (batched, or incremental; an approximate drill-down)
+  incremental     D. exact incremental inference for occlusion (each layer only where a window changed it)
   saliency        D. saliency maps (the input gradient)
   smoothgrad      D. SmoothGrad, and the gradient along a path (its irregularity)
   backprop        D. back-propagation, deconvolution and guided back-propagation

@@ -81,9 +81,10 @@ def sphere_samples(model, x, radius, n=1000, generator=None, to_input=None, batc
 
 def images(picks, data=None, size=None):
     """The images to perturb, in [0, 1] (N x C x H x W) and their names: with `data` (a cached data set),
-    test-set indices; without, photos (scikit-image names or JPEG/PNG files: data.read_photo), resized
+    test-set indices; without, photos (scikit-image names or JPEG/PNG files: photo.read_photo), resized
     (stretched) to size x size."""
-    from .data import as_float, photos
+    from .data import as_float
+    from .photo import photos
     from .io import load_torch
 
     if not data:

@@ -190,7 +190,7 @@ def photo_entries(config):
 
 def photo_file_error(config):
     """The first photo file that is missing or cannot be read, as one line, or None (its content is
-    read by the job: underhood.data.read_photo)."""
+    read by the job: underhood.photo.read_photo)."""
     for path, entry in photo_entries(config):
         if not is_image_file(entry):
             continue
