@@ -249,18 +249,18 @@ def own_photo_run(tmp_path_factory):
 
 
 def test_own_jpeg_goes_through_the_lecture_figures(own_photo_run):
-    work, photo, _ = own_photo_run
+    work, jpeg, _ = own_photo_run
     for fid in OWN_FIGURES:
         assert (work / "figures" / "lecture" / f"{fid}.png").stat().st_size > 5000, fid
     images = torch.load(work / "cache/lecture/attributions/images.pt", weights_only=True)
     assert images["names"] == ["rocket portrait.jpg", "chelsea"]
-    assert torch.equal(images["images"], photo.photo_batch([str(photo), "chelsea"], 224))
+    assert torch.equal(images["images"], photo.photo_batch([str(jpeg), "chelsea"], 224))
     adv = torch.load(work / "cache/lecture/synthesis/adversarial.pt", weights_only=True)
     assert adv["names"] == ["rocket portrait.jpg", "coffee"] and adv["pixels"].shape == (2, 3, 224, 224)
     act = torch.load(work / "cache/lecture/activations/alexnet-photos.pt", weights_only=True)
     assert act["names"] == ["rocket portrait.jpg"]
-    assert torch.equal(act["images"], photo.square_crops([photo.read_photo(str(photo))], 224))
-    digest = hashlib.sha256(photo.read_bytes()).hexdigest()
+    assert torch.equal(act["images"], photo.square_crops([photo.read_photo(str(jpeg))], 224))
+    digest = hashlib.sha256(jpeg.read_bytes()).hexdigest()
     for fid in OWN_FIGURES:  # each figure's provenance names the photo and its SHA-256
         files = json.loads(provenance.read(work / "figures" / "lecture" / f"{fid}.png")["files"])
         assert files.get("holiday photos/rocket portrait.jpg") == digest, (fid, files)
