@@ -134,9 +134,10 @@ def _load_failure(e):
     return f"{type(e).__name__}: {text.split('. ')[0][:120]}"
 
 
-def load_torch(path, map_location="cpu"):
+def load_torch(path, map_location="cpu", record=True):
     """Load a file written by save_torch (or a downloaded state dict): tensors and plain types only.
-    A missing file raises FileNotFoundError, an unreadable one CorruptFileError (one line each)."""
+    A missing file raises FileNotFoundError, an unreadable one CorruptFileError (one line each).
+    record: note it in the provenance of what this process writes (False: the caller has)."""
     if not os.path.isfile(path):
         raise FileNotFoundError(f"{path}: no such file; rerun the workflow to make it")
     check_sha256(path)
@@ -145,7 +146,8 @@ def load_torch(path, map_location="cpu"):
     except Exception as e:  # corrupt or foreign file: say which, and what to do
         raise CorruptFileError(f"{path}: not a readable torch file, corrupt ({_load_failure(e)}): "
                                "delete it and rerun") from None
-    provenance.used(path)
+    if record:
+        provenance.used(path)
     return obj
 
 

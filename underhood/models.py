@@ -251,10 +251,12 @@ def load(path, arch=None, device="cpu", sha256=None):
     from .io import load_torch
 
     if sha256:
+        from . import provenance
         from .assets import verify
 
         verify(path, sha256)
-    ck = load_torch(path)
+        provenance.used(path, sha256)  # recorded with the sum just checked: load_torch does not hash it again
+    ck = load_torch(path, record=not sha256)
     if "state_dict" not in ck:  # a raw torchvision ImageNet state dict
         if arch is None:
             raise ValueError(f"{path}: a bare state dict; say which architecture it is")

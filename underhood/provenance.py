@@ -42,9 +42,10 @@ def _sha256(path):
     return sha256_file(path)
 
 
-def used(path):
-    """Record a loaded file, and what its provenance sidecar says was behind it."""
-    _FILES[os.path.normpath(path)] = _sha256(path)
+def used(path, sha256=None):
+    """Record a loaded file, and what its provenance sidecar says was behind it. `sha256`: its sum when
+    the caller has just checked it (a pinned download), so that the file is not read twice."""
+    _FILES[os.path.normpath(path)] = sha256.lower() if sha256 else _sha256(path)
     try:
         behind = json.loads(_sidecar(path).read_text())
     except (OSError, ValueError):
