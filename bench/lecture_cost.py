@@ -20,7 +20,7 @@ from torch import nn
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from underhood import io, max_response as mr, models, occlusion, tsne  # noqa: E402
+from underhood import io, max_response as mr, models, occlusion, train, tsne  # noqa: E402
 
 p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
 p.add_argument("--config", default=str(ROOT / "config.yaml"))
@@ -31,6 +31,7 @@ io.seed_all(0, a.threads)
 device = io.pick_device(a.device)
 cfg = yaml.safe_load(open(a.config))
 fig = cfg["figures"]
+precision = train.pick_precision(cfg["precision"], device)
 nets = {}
 
 
@@ -73,20 +74,26 @@ def occlusion_passes():
     return len(fig["around_input"]["images"]["lecture"]) * len(o["fills"]) * len(ys) * len(xs)
 
 
-def max_response_step(what, n, steps=1):
-    """Seconds per image and Adam step of a max-response objective on VGG16 (truncated at its layer),
-    n images optimized as one batch, as the job does."""
+def max_response_step(what, n, steps=2):
+    """Seconds per image and Adam step of a max-response objective on VGG16 (cut after its layer, a
+    centre unit run on its receptive field), n images optimized as one batch, as the job does: the
+    time of 1 + steps steps minus that of 1 step (which leaves out the set-up and the final forward)."""
     m = net("vgg16")
     if what == "logit":
         objective = mr.logit([0] * n)
     else:
         layer = mr.conv_layer_name(m, int(what[4:]))
         objective = (mr.channel if what in ("conv4", "conv7") else mr.unit)(layer, list(range(n)))
-    return timed(lambda: mr.max_response(m, objective - 1.0 * mr.prior(), (3, 224, 224), n, steps=steps,
-                                         device=device)) / (n * steps)
+
+    def run(k):
+        return lambda: mr.max_response(m, objective - 1.0 * mr.prior(), (3, 224, 224), n, steps=k, device=device, desc="")
+    return (timed(run(1 + steps)) - timed(run(1))) / (n * steps)
 
 
 def train_step(arch, shape, batch, **kw):
+    """Seconds of one training step, as underhood.train runs it: channels-last, AdamW, the precision
+    config.yaml's `precision` picks on this device (bfloat16 autocast where native)."""
+    autocast = torch.autocast(device.type, dtype=torch.bfloat16, enabled=precision == "bfloat16")
     m = models.build(arch, num_classes=10, in_channels=shape[0], **kw).to(device).train()
     m = m.to(memory_format=torch.channels_last)
     x = torch.randn(batch, *shape, device=device).contiguous(memory_format=torch.channels_last)
@@ -94,7 +101,8 @@ def train_step(arch, shape, batch, **kw):
     opt = torch.optim.AdamW(m.parameters(), lr=1e-3)
 
     def step():
-        loss = nn.functional.cross_entropy(m(x), y)
+        with autocast:
+            loss = nn.functional.cross_entropy(m(x), y)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
@@ -133,7 +141,8 @@ ITEMS = [
      f"(mask {fig['around_input']['occlusion']['lecture']['mask']}, stride "
      f"{fig['around_input']['occlusion']['lecture']['stride']}, method {fig['around_input']['occlusion']['method']})",
      occlusion_passes(), occlusion_window),
-    *[(f"max-response {w} (VGG16)", f"{nb_units} images x {steps} Adam steps, net cut after its layer", nb_units * steps,
+    *[(f"max-response {w} (VGG16)", f"{nb_units} images x {steps} Adam steps, net cut after its layer"
+       + (", on the unit's receptive field" if w in ("conv10", "conv13") else ""), nb_units * steps,
        lambda w=w: max_response_step(w, nb_units)) for w in ("conv4", "conv7", "conv10", "conv13")],
     ("max-response classes + no-prior (VGG16)",
      f"{len(mrc['classes']['lecture']) + len(mrc['noprior_classes']['lecture'])} images x {steps} Adam steps, whole net",
@@ -164,7 +173,7 @@ ITEMS = [
 ]
 
 cpu = torch.backends.cpu.get_cpu_capability() if device.type == "cpu" else torch.cuda.get_device_name()
-print(f"lecture tier, {device} ({cpu}), {a.threads} thread(s), torch {torch.__version__}\n")
+print(f"lecture tier, {device} ({cpu}), {a.threads} thread(s), training in {precision}, torch {torch.__version__}\n")
 print("| job | work | passes | s / pass | estimated |")
 print("|---|---|--:|--:|--:|")
 total = 0.0

@@ -1,5 +1,6 @@
 """Training speed of the zoo's nets on this machine, the levers side by side in one run: threads,
-memory format (channels_last), deterministic algorithms, batch size. Each row: milliseconds per
+memory format (channels_last), deterministic algorithms, batch size, precision (bfloat16 autocast, as
+underhood.train runs it where the CPU computes bfloat16 natively). Each row: milliseconds per
 training step (AdamW, cross-entropy, the shapes the embedded tier trains on) and per sample, median
 of --steps steps after --warmup. Run it alone on the machine.
 
@@ -32,7 +33,7 @@ def build(arch):
     return models.build(arch, num_classes=10, in_channels=shape[0], **kwargs), shape
 
 
-def step_times(arch, threads, batch, channels_last, deterministic, steps, warmup):
+def step_times(arch, threads, batch, channels_last, deterministic, steps, warmup, bf16=False):
     torch.set_num_threads(threads)
     torch.use_deterministic_algorithms(deterministic, warn_only=True)
     torch.manual_seed(0)
@@ -50,7 +51,8 @@ def step_times(arch, threads, batch, channels_last, deterministic, steps, warmup
     times = []
     for i in range(warmup + steps):
         t = time.perf_counter()
-        loss = loss_fn(model(x), y)
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+            loss = loss_fn(model(x), y)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
@@ -66,16 +68,21 @@ def main():
     p.add_argument("--batch", nargs="+", type=int, default=[0], help="0: the config's (64; dynamics 32)")
     p.add_argument("--channels-last", nargs="+", type=int, default=[0, 1])
     p.add_argument("--deterministic", nargs="+", type=int, default=[1])
+    p.add_argument("--bf16", nargs="+", type=int, default=[0], help="1: bfloat16 autocast")
     p.add_argument("--steps", type=int, default=10)
     p.add_argument("--warmup", type=int, default=3)
     a = p.parse_args()
-    print(f"torch {torch.__version__}, {torch.backends.cpu.get_cpu_capability()}, median of {a.steps} steps")
-    print("| net | threads | batch | channels_last | deterministic | ms / step | ms / sample |")
-    print("|---|--:|--:|--:|--:|--:|--:|")
-    for arch, threads, batch, cl, det in itertools.product(a.archs, a.threads, a.batch, a.channels_last, a.deterministic):
+    native = torch.cpu._is_amx_tile_supported() or torch.cpu._is_avx512_bf16_supported()
+    print(f"torch {torch.__version__}, {torch.backends.cpu.get_cpu_capability()}, bfloat16 native: {native}, "
+          f"median of {a.steps} steps")
+    print("| net | threads | batch | channels_last | deterministic | bf16 | ms / step | ms / sample |")
+    print("|---|--:|--:|--:|--:|--:|--:|--:|")
+    for arch, threads, batch, cl, det, bf16 in itertools.product(a.archs, a.threads, a.batch, a.channels_last,
+                                                                a.deterministic, a.bf16):
         batch = batch or (32 if arch == "dynamics_resnet18" else 64)
-        s = step_times(arch, threads, batch, bool(cl), bool(det), a.steps, a.warmup)
-        print(f"| {arch} | {threads} | {batch} | {cl} | {det} | {1000 * s:.0f} | {1000 * s / batch:.2f} |", flush=True)
+        s = step_times(arch, threads, batch, bool(cl), bool(det), a.steps, a.warmup, bool(bf16))
+        print(f"| {arch} | {threads} | {batch} | {cl} | {det} | {bf16} | {1000 * s:.0f} | {1000 * s / batch:.2f} |",
+              flush=True)
 
 
 if __name__ == "__main__":

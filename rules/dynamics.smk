@@ -47,6 +47,7 @@ rule dynamics_train:
         d=config["dynamics"],
         seed=config["seed"],
         device=config["device"],
+        precision=config["precision"],
     threads: 2
     priority: 1  # long jobs first: the short 1-thread jobs fill the end in pairs
     resources:
@@ -55,7 +56,8 @@ rule dynamics_train:
     shell:
         "{params.run}/dynamics_train.py --data {input:q} --model {output.model:q} --metrics {output.metrics:q}"
         " --steps {params.d[steps]:q} --batch-size {params.d[batch_size]:q} --lr {params.d[lr]:q} --channels {params.d[channels]:q}"
-        " --seed {params.seed:q} --device {params.device:q} --threads {threads} > {log:q} 2>&1"
+        " --seed {params.seed:q} --device {params.device:q} --precision {params.precision:q}"
+        " --threads {threads} > {log:q} 2>&1"
 
 
 rule dynamics_figures:

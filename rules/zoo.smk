@@ -21,6 +21,7 @@ rule train:
         args=train_args,
         seed=config["seed"],
         device=config["device"],
+        precision=config["precision"],
     threads: 2
     priority: 1  # long jobs first: the short 1-thread jobs fill the end in pairs
     resources:
@@ -29,4 +30,4 @@ rule train:
     shell:
         "{params.run}/train.py --arch {wildcards.arch:q} --data {input:q} --model {output.model:q}"
         " --metrics {output.metrics:q} {params.args} --seed {params.seed:q} --device {params.device:q}"
-        " --threads {threads} > {log:q} 2>&1"
+        " --precision {params.precision:q} --threads {threads} > {log:q} 2>&1"

@@ -24,7 +24,8 @@ device, d = cli.start_training(a)
 kwargs = dict(in_channels=2, channels=a.channels, out_channels=1)
 model = models.build("dynamics_resnet18", **kwargs)
 print(f"{len(model.conv_names())} conv layers: {', '.join(model.conv_names())}")
-metrics = train.train_dynamics(model, d, a.steps, a.batch_size, a.lr, seed=a.seed, device=device)
+metrics = train.train_dynamics(model, d, a.steps, a.batch_size, a.lr, seed=a.seed, device=device,
+                               precision=a.precision)
 metrics.update(channels=a.channels, threads=a.threads)
 cli.save_trained(a, device, model, "dynamics_resnet18", kwargs, metrics, params=d["params"])
 print(f"held-out MSE {metrics['test_mse']:.5f} vs 'nothing moves' {metrics['nothing_moves_mse']:.5f}"

@@ -29,7 +29,7 @@ if a.depth:
     kwargs.update(depth=a.depth, input_size=x.shape[-1])
 model = models.build(a.arch, **kwargs)
 metrics = train.train(model, d, mean, std, a.epochs, a.batch_size, a.lr, a.weight_decay, seed=a.seed,
-                      device=device, flips=not a.no_flips,
+                      device=device, precision=a.precision, flips=not a.no_flips,
                       first_layer_weight_decay=a.first_layer_weight_decay)
 cli.save_trained(a, device, model, a.arch, kwargs, metrics, classes=list(d["classes"]), mean=mean, std=std,
                  input_size=list(x.shape[1:]))

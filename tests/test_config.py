@@ -6,6 +6,7 @@ from conftest import ROOT, TEST_CONFIG, jobs_run, snakemake
 CASES = [
     ("tier: imagenet\n", "config: tier is 'imagenet'; allowed: embedded, lecture"),
     ("device: gpu\n", "config: device is 'gpu'; allowed: auto, cpu, cuda"),
+    ("precision: float16\n", "config: precision is 'float16'; allowed: auto, float32, bfloat16"),
     ("seed: zero\n", "config: seed is 'zero' (str); expected integer"),
     ("figures:\n  filters:\n    scale: log\n", "config: figures.filters.scale is 'log'; allowed: per_filter, shared"),
     ("colour: blue\n", "config: unknown key 'colour'; allowed here:"),

@@ -9,7 +9,7 @@ from conftest import FIXTURES
 from underhood import dynamics as D, models
 from underhood.activations import activations
 from underhood.models import DynamicsNet
-from underhood.train import one_cycle, train_dynamics
+from underhood.train import one_cycle, pick_precision, train_dynamics
 
 
 def _scene(rects, grasped=0, local=(0.0, 0.0)):
@@ -92,28 +92,39 @@ def test_checkpoint_loads_through_the_zoo():
     assert info["params"]["pull_accel"] == D.DEFAULTS["pull_accel"] and "test_mse" in info["metrics"]
 
 
-def test_short_training_beats_nothing_moves():
-    """A few hundred steps on a tiny set: held-out MSE below that of 'nothing moves' (end = start)."""
+@pytest.mark.parametrize("precision", ["float32", "bfloat16"])
+def test_short_training_beats_nothing_moves(precision):
+    """A few hundred steps on a tiny set: held-out MSE below that of 'nothing moves' (end = start), in
+    float32 and in bfloat16 mixed precision (emulated where the CPU lacks it: slower, the same claim)."""
     torch.manual_seed(0)
     torch.set_num_threads(1)
     p = dict(size=24, n_rects=2, pull_accel=120)
     d = D.dataset(200, 40, seed=0, **p)
     net = DynamicsNet(channels=8)
-    m = train_dynamics(net, d, steps=150, batch_size=16, lr=3e-3, seed=0, log=lambda s: None)
+    m = train_dynamics(net, d, steps=150, batch_size=16, lr=3e-3, seed=0, precision=precision, log=lambda s: None)
     assert m["nothing_moves_mse"] > 0
     assert m["ratio"] < 0.7, m
 
 
-def test_training_is_deterministic():
+@pytest.mark.parametrize("precision", ["float32", "bfloat16"])
+def test_training_is_deterministic(precision):
     d = D.dataset(40, 8, seed=0, size=16, n_rects=2)
     states = []
     for _ in range(2):
         torch.manual_seed(1)
         net = DynamicsNet(channels=4)
-        m = train_dynamics(net, d, steps=8, batch_size=8, lr=1e-3, seed=0, log=lambda s: None)
+        m = train_dynamics(net, d, steps=8, batch_size=8, lr=1e-3, seed=0, precision=precision, log=lambda s: None)
         states.append((net.state_dict(), m["test_mse"]))
     assert states[0][1] == states[1][1]
     assert all(torch.equal(states[0][0][k], states[1][0][k]) for k in states[0][0])
+
+
+def test_precision_is_picked_from_the_device():
+    assert pick_precision("float32", "cpu") == "float32" and pick_precision("bfloat16", "cpu") == "bfloat16"
+    native = torch.cpu._is_amx_tile_supported() or torch.cpu._is_avx512_bf16_supported()
+    assert pick_precision("auto", "cpu") == ("bfloat16" if native else "float32")
+    with pytest.raises(ValueError, match="precision: 'half' is not one of auto, float32, bfloat16"):
+        pick_precision("half", "cpu")
 
 
 @pytest.mark.parametrize("pct_start", [0.05, 0.25])

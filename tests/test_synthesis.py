@@ -74,6 +74,45 @@ def test_a_layer_objective_stops_the_forward_pass_with_the_same_values_and_gradi
     assert mr.OUTPUT in mr.activations(net, x, mr.logit(0).layers)  # a logit needs the whole net
 
 
+@pytest.mark.parametrize("arch,side,conv", [("vgg_small", 64, 7), ("vgg16", 128, 10), ("vgg16", 224, 13), ("alexnet", 160, 3)])
+def test_a_centre_unit_runs_on_its_receptive_field_with_the_same_values_and_gradients(arch, side, conv):
+    torch.manual_seed(0)
+    net = models.build(arch, **({"num_classes": 10} if arch == "vgg_small" else {})).eval()
+    for q in net.parameters():
+        q.requires_grad_(False)
+    layer = mr.conv_layer_name(net, conv)
+    obj = mr.unit(layer, [0, 1]) - 0.5 * mr.prior()
+    crop = mr.centre_crop(net, obj, (3, side, side))
+    x = torch.randn(2, 3, side, side, requires_grad=True)
+    whole = mr.evaluate(net, obj, x)
+    (g_whole,) = torch.autograd.grad(whole.sum(), x)
+    part = mr.evaluate(net, obj, x, crop)
+    (g_part,) = torch.autograd.grad(part.sum(), x)
+    torch.testing.assert_close(part, whole, rtol=1e-5, atol=1e-5)
+    torch.testing.assert_close(g_part, g_whole, rtol=1e-5, atol=1e-6)
+    _, rows, cols, _, _ = crop
+    unit_only = torch.autograd.grad(mr.evaluate(net, mr.unit(layer, [0, 1]), x).sum(), x)[0]
+    outside = unit_only.clone()
+    outside[:, :, rows, cols] = 0
+    assert outside.abs().max() == 0 and unit_only[:, :, rows, cols].abs().max() > 0  # the field holds every dependency
+    assert (rows.stop - rows.start) * (cols.stop - cols.start) < side * side, crop
+
+
+def test_only_a_centre_unit_of_the_first_stack_is_cropped():
+    vgg = models.build("vgg16").eval()
+    layer = mr.conv_layer_name(vgg, 10)
+    assert mr.centre_crop(vgg, mr.channel(layer, [0]), (3, 224, 224)) is None  # a whole map
+    assert mr.centre_crop(vgg, mr.logit([0]) - mr.prior(), (3, 224, 224)) is None
+    assert mr.centre_crop(vgg, mr.unit(layer, [0]) + mr.channel(layer, [0]), (3, 224, 224)) is None
+    _, rows, cols, offset, size = mr.centre_crop(vgg, mr.unit(layer, [0]) - mr.prior(), (3, 224, 224))
+    assert (rows, cols, offset, size) == (slice(64, 168), slice(64, 168), (8, 8), (28, 28))  # 92x92, widened to strides of 8
+    assert mr.centre_crop(small_net(), mr.unit("2", [0]), (3, 16, 16)) is None  # no first stage to cut
+    vgg_small = models.build("vgg_small", num_classes=10)
+    assert mr.centre_crop(vgg_small, mr.unit(mr.conv_layer_name(vgg_small, 10), [0]), (3, 64, 64)) is None  # all of it
+    resnet = models.build("resnet_small", num_classes=10)
+    assert mr.centre_crop(resnet, mr.unit(mr.conv_layer_name(resnet, 3), [0]), (3, 64, 64)) is None
+
+
 def test_conv_layers_are_derived_from_the_model():
     assert [mr.conv_layer_name(models.VGGSmall(), n) for n in (4, 7, 10, 13)] == \
         ["features.10", "features.20", "features.30", "features.40"]

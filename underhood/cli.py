@@ -94,27 +94,31 @@ def maps_parser(doc, images=True):
 
 
 def add_training_args(parser):
-    """The training scripts' files and run: --data, --model, --metrics, --seed, --device, --threads
-    (all required: the rules pass every one)."""
+    """The training scripts' files and run: --data, --model, --metrics, --seed, --device, --precision,
+    --threads (all required: the rules pass every one)."""
     for name in ("--data", "--model", "--metrics", "--device"):
         parser.add_argument(name, required=True)
+    parser.add_argument("--precision", required=True, choices=["auto", "float32", "bfloat16"])
     for name in ("--seed", "--threads"):
         parser.add_argument(name, type=int, required=True)
 
 
 def start_training(a):
-    """Seeds and threads set, the device picked, the data set loaded: (device, data)."""
-    from . import io
+    """Seeds and threads set, the device and the training's precision picked (a.precision resolved),
+    the data set loaded: (device, data)."""
+    from . import io, train
 
     io.seed_all(a.seed, a.threads)
-    return io.pick_device(a.device), io.load_torch(a.data)
+    device = io.pick_device(a.device)
+    a.precision = train.pick_precision(a.precision, device)
+    return device, io.load_torch(a.data)
 
 
 def save_trained(a, device, model, arch, kwargs, metrics, **info):
     """The checkpoint (models.checkpoint, with info) and the metrics JSON of a model trained on `device`."""
     from . import io, models
 
-    metrics.update(arch=arch, data=a.data, device=str(device))
+    metrics.update(arch=arch, data=a.data, device=str(device), precision=a.precision)
     io.save_torch(models.checkpoint(model, arch, kwargs, metrics, **info), a.model)
     io.save_json(metrics, a.metrics)
 

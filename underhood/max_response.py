@@ -9,6 +9,7 @@ An objective maps (activations, x) to ONE value per image of the batch, so many 
 at once as one batch, image i for unit i (a list of indices, one per image).
 """
 import torch
+import torch.nn.functional as F
 from torch import nn
 from tqdm import tqdm
 
@@ -22,15 +23,18 @@ class Objective:
     """A function (acts, x) -> N values, where acts maps layer names (and OUTPUT) to activations.
     Objectives add, subtract and scale: `logit(k) - 0.05 * prior()`."""
 
-    def __init__(self, fn, layers=(), name=""):
+    def __init__(self, fn, layers=(), name="", whole=None):
+        # whole: the layers it reads beyond the centre unit of their map (all of `layers` unless told)
         self.fn, self.layers, self.name = fn, frozenset(layers), name
+        self.whole = self.layers if whole is None else frozenset(whole)
 
     def __call__(self, acts, x):
         return self.fn(acts, x)
 
     def __add__(self, other):
         other = other if isinstance(other, Objective) else constant(other)
-        return Objective(lambda a, x: self(a, x) + other(a, x), self.layers | other.layers, f"{self.name} + {other.name}")
+        return Objective(lambda a, x: self(a, x) + other(a, x), self.layers | other.layers, f"{self.name} + {other.name}",
+                         self.whole | other.whole)
 
     def __radd__(self, other):
         return self + other
@@ -42,7 +46,7 @@ class Objective:
         return self + (-1 * other)
 
     def __mul__(self, k):
-        return Objective(lambda a, x: k * self(a, x), self.layers, f"{k} * {self.name}")
+        return Objective(lambda a, x: k * self(a, x), self.layers, f"{k} * {self.name}", self.whole)
 
     __rmul__ = __mul__
 
@@ -73,7 +77,7 @@ def unit(layer, indices):
     def fn(acts, x):
         a = acts[layer]
         return a[torch.arange(a.size(0), device=a.device), _per_image(indices, x), a.size(2) // 2, a.size(3) // 2]
-    return Objective(fn, [layer], f"unit({layer})")
+    return Objective(fn, [layer], f"unit({layer})", whole=[])
 
 
 def logit(indices):
@@ -139,6 +143,75 @@ def _stop_when(acts, hooked):
     return hook
 
 
+_STACK = (nn.Conv2d, nn.MaxPool2d, nn.AvgPool2d)
+_ELEMENTWISE = (nn.ReLU, nn.BatchNorm2d, nn.Dropout, nn.Identity)
+
+
+def centre_crop(model, objective, shape):
+    """The input an objective that reads only the centre unit of one layer depends on (its receptive
+    field), when that layer is in the model's first stage, an nn.Sequential of convolutions, pools and
+    element-wise layers (VGG's and AlexNet's `features`): (layer, rows, cols, offset, size), rows and
+    cols the input's slices, widened to whole strides of the layer so that the crop's maps line up with
+    the full ones, offset the crop's first row and column in the layer's map, size that map's (H, W).
+    None otherwise: the objective reads a whole map, the output, or two layers, or the field is the
+    whole input. The centre unit of conv 10 of VGG16 (conv4_3, a 28x28 map) sees 92x92 of the 224x224
+    input, 104x104 once widened: a fifth of the work."""
+    if objective.whole or len(objective.layers) != 1:
+        return None
+    (layer,) = objective.layers
+    parent, _, last = layer.rpartition(".")
+    stack = model.get_submodule(parent) if parent else None
+    if not isinstance(stack, nn.Sequential) or stack is not next(model.children(), None):
+        return None
+    geometry = []  # per module: (kernel, stride, padding, dilation), each a pair (rows, cols)
+    for name, m in stack.named_children():
+        if isinstance(m, _STACK):
+            if getattr(m, "ceil_mode", False) or getattr(m, "padding_mode", "zeros") != "zeros" or isinstance(m.padding, str):
+                return None
+            geometry.append([_pair(getattr(m, f, 1)) for f in ("kernel_size", "stride", "padding", "dilation")])
+        elif isinstance(m, _ELEMENTWISE):
+            geometry.append([(1, 1), (1, 1), (0, 0), (1, 1)])
+        else:
+            return None
+        if name == last:
+            break
+    else:
+        return None
+    cut, offset, size = [], [], []
+    for axis, n in enumerate(shape[1:]):
+        sizes, stride = [n], 1
+        for k, s, p, d in geometry:
+            sizes.append((sizes[-1] + 2 * p[axis] - d[axis] * (k[axis] - 1) - 1) // s[axis] + 1)
+            stride *= s[axis]
+        lo = hi = sizes[-1] // 2
+        for (k, s, p, d), m in zip(reversed(geometry), reversed(sizes[:-1])):
+            lo = max(0, lo * s[axis] - p[axis])
+            hi = min(m - 1, hi * s[axis] - p[axis] + d[axis] * (k[axis] - 1))
+        start = lo // stride * stride
+        cut.append(slice(start, min(n, start + -(-(hi + 1 - start) // stride) * stride)))
+        offset.append(start // stride)
+        size.append(sizes[-1])
+    if all(c.start == 0 and c.stop == n for c, n in zip(cut, shape[1:])):
+        return None  # the field is the whole input
+    return layer, cut[0], cut[1], tuple(offset), tuple(size)
+
+
+def _pair(v):
+    return tuple(v) if isinstance(v, (tuple, list)) else (v, v)
+
+
+def evaluate(model, objective, x, crop=None):
+    """The objective's N values on x; with `crop` (centre_crop), the net runs on that part of x alone
+    and the layer's map is padded back to its full size around it (the objective reads its centre)."""
+    if crop is None:
+        return objective(activations(model, x, objective.layers), x)
+    layer, rows, cols, (oy, ox), (h, w) = crop
+    acts = activations(model, x[:, :, rows, cols], objective.layers)
+    a = acts[layer]
+    acts[layer] = F.pad(a, (ox, w - ox - a.size(3), oy, h - oy - a.size(2)))
+    return objective(acts, x)
+
+
 def max_response(model, objective, shape, n, steps=250, lr=0.1, init_std=0.01, lo=None, hi=None,
                  generator=None, device="cpu", desc="max response"):
     """Optimize n images (n x shape, in the model's input space) to maximize `objective`, as one batch.
@@ -146,7 +219,9 @@ def max_response(model, objective, shape, n, steps=250, lr=0.1, init_std=0.01, l
     Adam on the input, learning rate `lr` (lecture: 0.1), `steps` steps (lecture: 250), from
     N(0, init_std^2) noise (lecture: 0.01) drawn from `generator`; after each step the pixels are
     clamped to [lo, hi] (per-channel tensors broadcastable to the batch: the valid range of the
-    normalized input space), when given. Returns (images, objective at the start, at the end)."""
+    normalized input space), when given. An objective on a centre unit runs the net on its receptive
+    field alone (centre_crop), checked on the first step against the whole input.
+    Returns (images, objective at the start, at the end)."""
     for p in model.parameters():
         p.requires_grad_(False)
     x = torch.randn((n, *shape), generator=generator).mul_(init_std).to(device)
@@ -154,9 +229,17 @@ def max_response(model, objective, shape, n, steps=250, lr=0.1, init_std=0.01, l
     hi = None if hi is None else torch.as_tensor(hi, dtype=x.dtype, device=device)
     x.requires_grad_(True)
     opt = torch.optim.Adam([x], lr=lr)
+    crop = centre_crop(model, objective, shape)
+    if crop is not None:
+        with torch.no_grad():
+            whole, part = evaluate(model, objective, x), evaluate(model, objective, x, crop)
+        if not torch.allclose(part, whole, rtol=1e-4, atol=1e-5 * whole.abs().max().item() + 1e-12):
+            print(f"max_response: the receptive field of {crop[0]} computed by centre_crop does not give the whole"
+                  " input's value: running the whole input")
+            crop = None
     start = None
     for _ in tqdm(range(steps), desc=desc, mininterval=2):
-        value = objective(activations(model, x, objective.layers), x)
+        value = evaluate(model, objective, x, crop)
         if start is None:
             start = value.detach().cpu()
         opt.zero_grad()
@@ -166,5 +249,5 @@ def max_response(model, objective, shape, n, steps=250, lr=0.1, init_std=0.01, l
             with torch.no_grad():
                 x.copy_(torch.maximum(torch.minimum(x, hi), lo))
     with torch.no_grad():
-        end = objective(activations(model, x, objective.layers), x).cpu()
+        end = evaluate(model, objective, x).cpu()
     return x.detach().cpu(), start, end

@@ -7,7 +7,6 @@ import math
 
 import torch
 import torch.nn.functional as F
-from torch import nn
 from tqdm import tqdm
 
 from .data import as_float
@@ -101,18 +100,19 @@ def occlusion(model, inputs, target=None, size=32, stride=2, fill=0.0, batch_siz
     return torch.stack(maps)
 
 
-def drill_down(drops, rows, cols, refine, coarse, desc=""):
+def drill_down(drops, rows, cols, refine, coarse, desc="", radius=None):
     """Approximate window grid: `drops(cells)` on every `coarse`-th row and column (and the last), the
-    grid in between interpolated (bilinear), then `drops` again on every cell within `coarse` cells of
-    a cell where the interpolation reaches `refine` x its max. Returns the grid and the share of its
-    windows computed."""
+    grid in between interpolated (bilinear), then `drops` again on every cell within `radius` (default
+    `coarse`) cells of a cell where the interpolation reaches `refine` x its max. Returns the grid and
+    the share of its windows computed."""
     ri = sorted(set(range(0, rows, coarse)) | {rows - 1})
     ci = sorted(set(range(0, cols, coarse)) | {cols - 1})
     known = drops([(i, j) for i in ri for j in ci], desc + " coarse").view(len(ri), len(ci))
     grid = _interp(_interp(known, ri, rows, 0), ci, cols, 1)
     grid[[[i] for i in ri], ci] = known
     hot = (grid >= refine * grid.max()).float()[None, None]
-    hot = F.max_pool2d(hot, 2 * coarse + 1, 1, coarse)[0, 0] > 0
+    radius = coarse if radius is None else radius
+    hot = F.max_pool2d(hot, 2 * radius + 1, 1, radius)[0, 0] > 0
     hot[[[i] for i in ri], ci] = False  # already exact
     cells = hot.nonzero().tolist()
     if cells:

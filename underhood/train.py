@@ -6,7 +6,9 @@
   MSE next to that of "nothing moves".
 Both run one loop (`fit`): seeded index batches, torch's one-cycle schedule (cosine), a progress bar.
 Tensors are kept channels-last (NHWC) in memory: the same numbers' layout, 1.2-1.6x faster
-convolutions on the CPU (bench/training.py), harmless on a GPU."""
+convolutions on the CPU (bench/training.py), harmless on a GPU. Where the device computes bfloat16
+natively (CPUs with AMX or AVX512-BF16, CUDA GPUs) the losses are computed in bfloat16 mixed precision
+(torch.autocast; weights, gradients and the optimizer stay float32): 1.5-2.3x faster on the CPU."""
 import time
 
 import torch
@@ -49,6 +51,23 @@ def mse_metrics(model, x, y, device="cpu"):
     return dict(test_mse=mse, nothing_moves_mse=still, ratio=mse / still)
 
 
+PRECISIONS = ("auto", "float32", "bfloat16")
+
+
+def pick_precision(precision, device):
+    """'auto': 'bfloat16' where `device` computes it natively (a CUDA GPU that supports it; a CPU with
+    AMX or AVX512-BF16, which oneDNN uses), else 'float32'. Elsewhere bfloat16 is emulated: slower."""
+    if precision not in PRECISIONS:
+        raise ValueError(f"precision: {precision!r} is not one of {', '.join(PRECISIONS)}")
+    if precision != "auto":
+        return precision
+    if torch.device(device).type == "cuda":
+        return "bfloat16" if torch.cuda.is_bf16_supported() else "float32"
+    native = getattr(torch.cpu, "_is_amx_tile_supported", lambda: False)() or \
+        getattr(torch.cpu, "_is_avx512_bf16_supported", lambda: False)()
+    return "bfloat16" if native else "float32"
+
+
 def one_cycle(opt, lr, steps, pct_start, **kwargs):
     """torch's OneCycleLR over `steps` steps; its warm-up ends at step pct_start * steps - 1, and where
     that is exactly 0 (e.g. 20 steps at 5 %) torch divides by zero: warm up half a step longer then."""
@@ -80,16 +99,19 @@ def batches(n, batch_size, g, drop_last=False):
         pos += batch_size
 
 
-def fit(model, optimizer, lr, pct_start, steps, batches, loss_of, device):
+def fit(model, optimizer, lr, pct_start, steps, batches, loss_of, device, precision="float32"):
     """The loop both trainers share: the model channels-last on `device`, in training mode; the optimizer
     optimizer(model), made then; `steps` steps on the losses loss_of(idx) of the index batches `batches`,
-    along a one-cycle schedule up to lr (warm-up: the first pct_start of the steps); a progress bar.
+    along a one-cycle schedule up to lr (warm-up: the first pct_start of the steps); a progress bar;
+    the losses computed under autocast when precision is 'bfloat16' (pick_precision's answer).
     Yields (step, batch size, loss) after each step, steps counted from 1."""
+    device = torch.device(device)
     model.to(device, memory_format=FORMAT).train()
     opt = optimizer(model)
     sched = one_cycle(opt, lr, steps, pct_start)
     for step, idx in zip(tqdm(range(1, steps + 1), desc="train", mininterval=5), batches):
-        loss = loss_of(idx)
+        with torch.autocast(device.type, dtype=torch.bfloat16, enabled=precision == "bfloat16"):
+            loss = loss_of(idx)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
@@ -97,7 +119,7 @@ def fit(model, optimizer, lr, pct_start, steps, batches, loss_of, device):
         yield step, len(idx), loss.item()
 
 
-def train(model, data, mean, std, epochs, batch_size, lr, weight_decay, seed=0, device="cpu",
+def train(model, data, mean, std, epochs, batch_size, lr, weight_decay, seed=0, device="cpu", precision="float32",
           flips=True, label_smoothing=0.05, first_layer_weight_decay=None, log=print):
     """A classifier: AdamW (param_groups), cross-entropy with label smoothing, random horizontal flips,
     `epochs` passes over the data, a 25 % warm-up. Returns the held-out accuracy."""
@@ -116,7 +138,7 @@ def train(model, data, mean, std, epochs, batch_size, lr, weight_decay, seed=0, 
 
     start, total = time.time(), 0.0
     run = fit(model, lambda m: torch.optim.AdamW(param_groups(m, weight_decay, first_layer_weight_decay), lr=lr),
-              lr, 0.25, steps, batches(len(x), batch_size, g), loss_of, device)
+              lr, 0.25, steps, batches(len(x), batch_size, g), loss_of, device, precision)
     for step, n, loss in run:
         total += loss * n
         if step % per_epoch == 0 and step < steps:  # a progress estimate on the first EPOCH_TEST held-out images
@@ -131,7 +153,7 @@ def train(model, data, mean, std, epochs, batch_size, lr, weight_decay, seed=0, 
                 n_train=len(x), n_test=len(data["test_x"]))
 
 
-def train_dynamics(model, data, steps, batch_size, lr, seed=0, device="cpu", log=print):
+def train_dynamics(model, data, steps, batch_size, lr, seed=0, device="cpu", precision="float32", log=print):
     """The 2d dynamics net: Adam on the quadratic loss, `steps` batches (the smaller one at the end of a
     pass skipped), a 5 % warm-up. Returns the held-out metrics (mse_metrics)."""
     g = torch.Generator().manual_seed(seed)
@@ -144,7 +166,7 @@ def train_dynamics(model, data, steps, batch_size, lr, seed=0, device="cpu", log
 
     start, running = time.time(), None
     run = fit(model, lambda m: torch.optim.Adam(m.parameters(), lr=lr), lr, 0.05, steps,
-              batches(len(x), batch_size, g, drop_last=True), loss_of, device)
+              batches(len(x), batch_size, g, drop_last=True), loss_of, device, precision)
     for step, _, loss in run:
         running = loss if running is None else 0.98 * running + 0.02 * loss
         if step % max(1, steps // 20) == 0:
