@@ -26,12 +26,14 @@ p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDes
 p.add_argument("--config", default=str(ROOT / "config.yaml"))
 p.add_argument("--threads", type=int, default=2)
 p.add_argument("--device", default="cpu")
+p.add_argument("--precision", default=None, help="training: auto | float32 | bfloat16 (default: config.yaml's)")
+p.add_argument("--jobs", nargs="+", default=None, help="only the jobs whose name holds one of these words")
 a = p.parse_args()
 io.seed_all(0, a.threads)
 device = io.pick_device(a.device)
 cfg = yaml.safe_load(open(a.config))
 fig = cfg["figures"]
-precision = train.pick_precision(cfg["precision"], device)
+precision = train.pick_precision(a.precision or cfg["precision"], device)
 nets = {}
 
 
@@ -178,6 +180,8 @@ print("| job | work | passes | s / pass | estimated |")
 print("|---|---|--:|--:|--:|")
 total = 0.0
 for job, work, passes, unit in ITEMS:
+    if a.jobs and not any(w in job for w in a.jobs):
+        continue
     s = unit()
     total += passes * s
     print(f"| {job} | {work} | {passes:,} | {s:.4f} | {passes * s / 60:.1f} min |", flush=True)

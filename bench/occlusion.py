@@ -30,8 +30,9 @@ p.add_argument("--mask", type=int, default=32)
 p.add_argument("--stride", type=int, default=2, help="the lecture's grid")
 p.add_argument("--time-stride", type=int, default=8, help="the sparser grid Captum and batched are timed on")
 p.add_argument("--batch-size", type=int, default=128, help="occluded copies per forward pass, all paths")
-p.add_argument("--refine", type=float, default=0.2, help="drill-down: refine where the coarse map >= this x max")
+p.add_argument("--refine", type=float, nargs="+", default=[0.2, 0.3], help="drill-down: refine where the coarse map >= this x max (a row each)")
 p.add_argument("--coarse", type=int, default=4, help="drill-down: coarse grid step, in windows")
+p.add_argument("--radius", type=int, default=None, help="drill-down: refine this many windows around (default: the library's)")
 p.add_argument("--threads", type=int, default=2)
 p.add_argument("--device", default="cpu")
 a = p.parse_args()
@@ -76,8 +77,12 @@ rows["captum Occlusion"] = timed(lambda: cap.attribute(
 rows["underhood batched"] = timed(lambda: ours(a.time_stride, method="batched"))
 rows["underhood incremental"] = timed(lambda: ours(a.time_stride, method="incremental"))
 exact, t_exact = timed(lambda: ours(a.stride, method="incremental"))
-stats = {}
-approx, t_approx = timed(lambda: ours(a.stride, method="incremental", refine=a.refine, coarse=a.coarse, stats=stats))
+drills = []
+for refine in a.refine:
+    stats = {}
+    approx, t_approx = timed(lambda: ours(a.stride, method="incremental", refine=refine, coarse=a.coarse,
+                                          radius=a.radius, stats=stats))
+    drills.append((refine, approx, t_approx, stats["computed"][0]))
 
 print(f"{a.arch} (random weights), chelsea {a.size}x{a.size}, mask {a.mask}, grey fill, target {target}, "
       f"{device}, {a.threads} thread(s), batch {a.batch_size}; clean score {clean:.3g}\n")
@@ -92,11 +97,12 @@ for name, (m, t) in rows.items():
           f"| {t_captum / (t * full / sparse):.1f}x | {diff:.1e} | - |")
 print(f"| underhood incremental (stride {a.stride}) | {full} | {t_exact:.1f} | {t_exact:.0f} | {t_captum / t_exact:.1f}x "
       "| 0 (reference) | 1 |")
-share = stats["computed"][0]
-corr = torch.corrcoef(torch.stack([approx.flatten(), exact.flatten()]))[0, 1].item()
-print(f"| underhood drill-down, refine {a.refine}, coarse {a.coarse} (stride {a.stride}) | {round(share * full)} "
-      f"({share:.0%}) | {t_approx:.1f} | {t_approx:.0f} | {t_captum / t_approx:.1f}x "
-      f"| {(approx - exact).abs().max().item() / clean:.1e} | {corr:.4f} |")
+radius = a.radius if a.radius is not None else occlusion.drill_radius(a.coarse)
+for refine, approx, t_approx, share in drills:
+    corr = torch.corrcoef(torch.stack([approx.flatten(), exact.flatten()]))[0, 1].item()
+    print(f"| underhood drill-down, refine {refine}, coarse {a.coarse}, radius {radius} (stride {a.stride}) "
+          f"| {round(share * full)} ({share:.0%}) | {t_approx:.1f} | {t_approx:.0f} | {t_captum / t_approx:.1f}x "
+          f"| {(approx - exact).abs().max().item() / clean:.1e} | {corr:.4f} |")
 for name, (m, t) in rows.items():
     diff = (m - reference).abs().max().item()
     assert diff <= 1e-4 * clean, f"{name} differs from the incremental map by {diff} (clean score {clean})"
