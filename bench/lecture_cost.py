@@ -144,7 +144,7 @@ ITEMS = [
      f"{fig['around_input']['occlusion']['lecture']['stride']}, method {fig['around_input']['occlusion']['method']})",
      occlusion_passes(), occlusion_window),
     *[(f"max-response {w} (VGG16)", f"{nb_units} images x {steps} Adam steps, net cut after its layer"
-       + (", on the unit's receptive field" if w in ("conv10", "conv13") else ""), nb_units * steps,
+       + (", on the unit's receptive field" if w == "conv10" else ""), nb_units * steps,
        lambda w=w: max_response_step(w, nb_units)) for w in ("conv4", "conv7", "conv10", "conv13")],
     ("max-response classes + no-prior (VGG16)",
      f"{len(mrc['classes']['lecture']) + len(mrc['noprior_classes']['lecture'])} images x {steps} Adam steps, whole net",

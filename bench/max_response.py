@@ -29,7 +29,7 @@ model = models.build(a.arch, **({"num_classes": 10} if a.arch.endswith("_small")
 
 def full(model, x, layers):
     """The former way: the whole net for every objective."""
-    with mr.recording(model, set(layers) - {mr.OUTPUT}) as acts:
+    with mr.recording(model, set(layers) - {mr.OUTPUT}, keep=torch.clone) as acts:
         acts[mr.OUTPUT] = model(x)
     return acts
 

@@ -82,7 +82,7 @@ def test_a_centre_unit_runs_on_its_receptive_field_with_the_same_values_and_grad
         q.requires_grad_(False)
     layer = mr.conv_layer_name(net, conv)
     obj = mr.unit(layer, [0, 1]) - 0.5 * mr.prior()
-    crop = mr.centre_crop(net, obj, (3, side, side))
+    crop = mr.centre_crop(net, obj, (3, side, side), max_share=1.0)  # the geometry, however large the field
     x = torch.randn(2, 3, side, side, requires_grad=True)
     whole = mr.evaluate(net, obj, x)
     (g_whole,) = torch.autograd.grad(whole.sum(), x)
@@ -106,11 +106,25 @@ def test_only_a_centre_unit_of_the_first_stack_is_cropped():
     assert mr.centre_crop(vgg, mr.unit(layer, [0]) + mr.channel(layer, [0]), (3, 224, 224)) is None
     _, rows, cols, offset, size = mr.centre_crop(vgg, mr.unit(layer, [0]) - mr.prior(), (3, 224, 224))
     assert (rows, cols, offset, size) == (slice(64, 168), slice(64, 168), (8, 8), (28, 28))  # 92x92, widened to strides of 8
+    assert mr.centre_crop(vgg, mr.unit(mr.conv_layer_name(vgg, 13), [0]), (3, 224, 224)) is None  # 208x208: too large to pay
     assert mr.centre_crop(small_net(), mr.unit("2", [0]), (3, 16, 16)) is None  # no first stage to cut
     vgg_small = models.build("vgg_small", num_classes=10)
     assert mr.centre_crop(vgg_small, mr.unit(mr.conv_layer_name(vgg_small, 10), [0]), (3, 64, 64)) is None  # all of it
     resnet = models.build("resnet_small", num_classes=10)
     assert mr.centre_crop(resnet, mr.unit(mr.conv_layer_name(resnet, 3), [0]), (3, 64, 64)) is None
+
+
+def test_a_conv_objective_reads_the_convolution_before_torchvisions_in_place_relu():
+    torch.manual_seed(0)
+    vgg = models.build("vgg16").eval()
+    x, k = torch.randn(8, 3, 64, 64), list(range(8))
+    with torch.no_grad():
+        conv = vgg.features[:22](x)[k, k, 4, 4]  # conv 10 (features.21), before features.22, ReLU(inplace=True)
+        out = vgg(x)
+        assert (conv < 0).any()
+        torch.testing.assert_close(mr.evaluate(vgg, mr.unit("features.21", k), x), conv)  # the net cut after it
+        both = mr.unit("features.21", k) + mr.logit(k)  # the whole net, the layer's output kept
+        torch.testing.assert_close(mr.evaluate(vgg, both, x), conv + out[k, k])
 
 
 def test_conv_layers_are_derived_from_the_model():

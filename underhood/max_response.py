@@ -112,13 +112,14 @@ def activations(model, x, layers):
     """Forward x; return {layer: its output} for `layers` (and OUTPUT: model(x), when asked for).
     Without OUTPUT, the forward pass stops once the last of `layers` has its output, where every one
     is a member of an nn.Sequential (run once per pass, in order, as VGG's `features`); the values and
-    their gradients are those of the full pass."""
+    their gradients are those of the full pass. A layer's output is taken as it leaves the layer
+    (copied: torchvision's VGG applies ReLU(inplace=True) to its convolutions' outputs next)."""
     layers = set(layers)
     hooked = layers - {OUTPUT}
     parents = {name: name.rpartition(".")[0] for name in hooked}
     stop = OUTPUT not in layers and hooked and all(
         isinstance(model.get_submodule(p), nn.Sequential) for p in parents.values())
-    with recording(model, hooked) as acts:
+    with recording(model, hooked, keep=torch.clone) as acts:  # (a later ReLU(inplace=True) would change it)
         if not stop:
             acts[OUTPUT] = model(x)
             return acts
@@ -147,14 +148,15 @@ _STACK = (nn.Conv2d, nn.MaxPool2d, nn.AvgPool2d)
 _ELEMENTWISE = (nn.ReLU, nn.BatchNorm2d, nn.Dropout, nn.Identity)
 
 
-def centre_crop(model, objective, shape):
+def centre_crop(model, objective, shape, max_share=0.5):
     """The input an objective that reads only the centre unit of one layer depends on (its receptive
     field), when that layer is in the model's first stage, an nn.Sequential of convolutions, pools and
     element-wise layers (VGG's and AlexNet's `features`): (layer, rows, cols, offset, size), rows and
     cols the input's slices, widened to whole strides of the layer so that the crop's maps line up with
     the full ones, offset the crop's first row and column in the layer's map, size that map's (H, W).
-    None otherwise: the objective reads a whole map, the output, or two layers, or the field is the
-    whole input. The centre unit of conv 10 of VGG16 (conv4_3, a 28x28 map) sees 92x92 of the 224x224
+    None otherwise: the objective reads a whole map, the output, or two layers, or the field covers
+    more than `max_share` of the input (a 208x208 crop of VGG16's 224x224 input, conv 13, ran slower
+    than the whole input on this project's CPU: bench/max_response.py). The centre unit of conv 10 of VGG16 (conv4_3, a 28x28 map) sees 92x92 of the 224x224
     input, 104x104 once widened: a fifth of the work."""
     if objective.whole or len(objective.layers) != 1:
         return None
@@ -191,8 +193,8 @@ def centre_crop(model, objective, shape):
         cut.append(slice(start, min(n, start + -(-(hi + 1 - start) // stride) * stride)))
         offset.append(start // stride)
         size.append(sizes[-1])
-    if all(c.start == 0 and c.stop == n for c, n in zip(cut, shape[1:])):
-        return None  # the field is the whole input
+    if (cut[0].stop - cut[0].start) * (cut[1].stop - cut[1].start) > max_share * shape[1] * shape[2]:
+        return None
     return layer, cut[0], cut[1], tuple(offset), tuple(size)
 
 
