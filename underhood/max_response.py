@@ -156,8 +156,9 @@ def centre_crop(model, objective, shape, max_share=0.5):
     the full ones, offset the crop's first row and column in the layer's map, size that map's (H, W).
     None otherwise: the objective reads a whole map, the output, or two layers, or the field covers
     more than `max_share` of the input (a 208x208 crop of VGG16's 224x224 input, conv 13, ran slower
-    than the whole input on this project's CPU: bench/max_response.py). The centre unit of conv 10 of VGG16 (conv4_3, a 28x28 map) sees 92x92 of the 224x224
-    input, 104x104 once widened: a fifth of the work."""
+    than the whole input on this project's CPU: bench/max_response.py). The centre unit of conv 10 of
+    VGG16 (conv4_3, a 28x28 map) sees 92x92 of the 224x224 input, 104x104 once widened: a fifth of
+    the work."""
     if objective.whole or len(objective.layers) != 1:
         return None
     (layer,) = objective.layers

@@ -56,7 +56,7 @@ PRECISIONS = ("auto", "float32", "bfloat16")
 
 def pick_precision(precision, device):
     """'auto': 'bfloat16' where `device` computes it natively (a CUDA GPU that supports it; a CPU with
-    AMX or AVX512-BF16, which oneDNN uses), else 'float32'. Elsewhere bfloat16 is emulated: slower."""
+    AMX or AVX512-BF16, which oneDNN uses), else 'float32' (elsewhere bfloat16 would be emulated)."""
     if precision not in PRECISIONS:
         raise ValueError(f"precision: {precision!r} is not one of {', '.join(PRECISIONS)}")
     if precision != "auto":
