@@ -143,9 +143,9 @@ def other_cpu_figures(other_cpu_workdir):
 
 @pytest.fixture(scope="session")
 def trained(tmp_path_factory):
-    """The test zoo trained from scratch with this machine's kernels and precision (config `precision`:
-    bfloat16 where native); returns the workdir. (On the machine that made the fixtures, with their
-    precision, it trains the same bits; anywhere else, other weights, and the
+    """The test zoo trained from scratch with this machine's kernels, in float32 (the test overlay's
+    `precision`, as the fixtures were made); returns the workdir. (On the machine that made the
+    fixtures it trains the same bits; anywhere else, other weights, and the
     claims of test_training.py must hold all the same. With OTHER_CPU's kernels, training is about
     2.3x slower here: it was run so once, see the README.)"""
     work = _workdir(tmp_path_factory, "trained")
