@@ -18,7 +18,7 @@ import torch
 from torch import nn
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from underhood import models  # noqa: E402
+from underhood import models, train  # noqa: E402
 
 # (input shape, build kwargs) as the embedded tier trains them (config.yaml)
 SHAPES = {"lenet": ((1, 28, 28), {}), "alexnet_small": ((3, 64, 64), {}), "vgg_small": ((3, 64, 64), {}),
@@ -72,7 +72,7 @@ def main():
     p.add_argument("--steps", type=int, default=10)
     p.add_argument("--warmup", type=int, default=3)
     a = p.parse_args()
-    native = torch.cpu._is_amx_tile_supported() or torch.cpu._is_avx512_bf16_supported()
+    native = train.pick_precision("auto", "cpu") == "bfloat16"
     print(f"torch {torch.__version__}, {torch.backends.cpu.get_cpu_capability()}, bfloat16 native: {native}, "
           f"median of {a.steps} steps")
     print("| net | threads | batch | channels_last | deterministic | bf16 | ms / step | ms / sample |")

@@ -96,9 +96,11 @@ def maps_parser(doc, images=True):
 def add_training_args(parser):
     """The training scripts' files and run: --data, --model, --metrics, --seed, --device, --precision,
     --threads (all required: the rules pass every one)."""
+    from .train import PRECISIONS
+
     for name in ("--data", "--model", "--metrics", "--device"):
         parser.add_argument(name, required=True)
-    parser.add_argument("--precision", required=True, choices=["auto", "float32", "bfloat16"])
+    parser.add_argument("--precision", required=True, choices=PRECISIONS)
     for name in ("--seed", "--threads"):
         parser.add_argument(name, type=int, required=True)
 

@@ -7,7 +7,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-_ELEMENTWISE = (nn.ReLU, nn.BatchNorm2d, nn.Dropout, nn.Identity)
+# A plain stack's layers (also read by max_response.centre_crop): element-wise ones, and those that
+# change a map's geometry (kernel, stride, padding).
+ELEMENTWISE = (nn.ReLU, nn.BatchNorm2d, nn.Dropout, nn.Identity)
 
 
 class Incremental:
@@ -31,8 +33,8 @@ class Incremental:
             return None
         padded, shapes, a = [], [], image
         for layer in layers:  # each conv/pool's clean input, zero-padded as the layer pads it
-            p = _pair(layer.padding) if isinstance(layer, nn.Conv2d) else (0, 0)
-            padded.append(F.pad(a[0], (p[1], p[1], p[0], p[0])) if isinstance(layer, _REGION) else None)
+            p = pair(layer.padding) if isinstance(layer, nn.Conv2d) else (0, 0)
+            padded.append(F.pad(a[0], (p[1], p[1], p[0], p[0])) if isinstance(layer, REGION) else None)
             shapes.append(a.shape[-2:])
             a = layer(a.clone())  # (ReLUs work in place)
         padded.append(a)  # the clean output of the stack, 1 x C x H x W
@@ -50,8 +52,8 @@ class Incremental:
             for v in sorted({p[axis] for p in positions}):
                 r0, r, total = [min(v, self.shapes[0][axis] - min(size, self.shapes[0][axis]))], min(size, self.shapes[0][axis]), 0
                 for i, layer in enumerate(self.layers):
-                    if isinstance(layer, _REGION):
-                        k, s, p = (_pair(getattr(layer, f))[axis] for f in ("kernel_size", "stride", "padding"))
+                    if isinstance(layer, REGION):
+                        k, s, p = (pair(getattr(layer, f))[axis] for f in ("kernel_size", "stride", "padding"))
                         r0, r = _grow(r0, r, k, s, p if isinstance(layer, nn.Conv2d) else 0, self.shapes[i + 1][axis])
                         total += r * (layer.weight.numel() if isinstance(layer, nn.Conv2d) else 0)
                 cost[v] = total
@@ -73,7 +75,7 @@ class Incremental:
         for i, layer in enumerate(self.layers):
             if full is not None:
                 full = layer(full)
-            elif not isinstance(layer, _REGION):
+            elif not isinstance(layer, REGION):
                 patch = layer(patch)
             else:
                 patch, r0, c0 = _region_layer(layer, self.padded[i], self.shapes[i + 1], patch, r0, c0)
@@ -84,7 +86,7 @@ class Incremental:
         return self.head(full).reshape(len(chunk), -1)[:, target]
 
 
-_REGION = (nn.Conv2d, nn.MaxPool2d, nn.AvgPool2d)
+REGION = (nn.Conv2d, nn.MaxPool2d, nn.AvgPool2d)
 
 
 def _split(model):
@@ -93,11 +95,11 @@ def _split(model):
     if not isinstance(features, nn.Sequential) or not isinstance(classifier, nn.Module):
         return None, None
     for m in features:
-        ok = (isinstance(m, _ELEMENTWISE)
+        ok = (isinstance(m, ELEMENTWISE)
               or isinstance(m, nn.Conv2d) and m.padding_mode == "zeros" and m.dilation == (1, 1)
               and isinstance(m.padding, tuple) and _stride_within(m)
-              or isinstance(m, (nn.MaxPool2d, nn.AvgPool2d)) and _pair(m.padding) == (0, 0) and not m.ceil_mode
-              and _pair(getattr(m, "dilation", 1)) == (1, 1) and _stride_within(m))
+              or isinstance(m, (nn.MaxPool2d, nn.AvgPool2d)) and pair(m.padding) == (0, 0) and not m.ceil_mode
+              and pair(getattr(m, "dilation", 1)) == (1, 1) and _stride_within(m))
         if not ok:
             return None, None
     avgpool = getattr(model, "avgpool", None)
@@ -107,18 +109,19 @@ def _split(model):
 
 
 def _stride_within(m):
-    return all(s <= k for s, k in zip(_pair(m.stride), _pair(m.kernel_size)))
+    return all(s <= k for s, k in zip(pair(m.stride), pair(m.kernel_size)))
 
 
-def _pair(v):
+def pair(v):
+    """A kernel size, stride, padding or dilation as (rows, columns)."""
     return tuple(v) if isinstance(v, (tuple, list)) else (v, v)
 
 
 def _region_layer(layer, padded, shape_out, patch, r0, c0):
     """One conv or pool on the changed region of each copy: the outputs whose kernel reads the
     region, computed from the (padded) clean input with each copy's region pasted in."""
-    (kh, kw), (sh, sw) = _pair(layer.kernel_size), _pair(layer.stride)
-    ph, pw = _pair(layer.padding) if isinstance(layer, nn.Conv2d) else (0, 0)
+    (kh, kw), (sh, sw) = pair(layer.kernel_size), pair(layer.stride)
+    ph, pw = pair(layer.padding) if isinstance(layer, nn.Conv2d) else (0, 0)
     o0, n = _grow(r0, patch.shape[-2], kh, sh, ph, shape_out[0])
     q0, m = _grow(c0, patch.shape[-1], kw, sw, pw, shape_out[1])
     ih, iw = (n - 1) * sh + kh, (m - 1) * sw + kw

@@ -15,6 +15,7 @@ from tqdm import tqdm
 
 from .activations import recording
 from .edge_energy import MultiScaleEdgeEnergy
+from .incremental import ELEMENTWISE, REGION, pair
 
 OUTPUT = "output"  # the key of the model's output (logits) among the activations
 
@@ -144,10 +145,6 @@ def _stop_when(acts, hooked):
     return hook
 
 
-_STACK = (nn.Conv2d, nn.MaxPool2d, nn.AvgPool2d)
-_ELEMENTWISE = (nn.ReLU, nn.BatchNorm2d, nn.Dropout, nn.Identity)
-
-
 def centre_crop(model, objective, shape, max_share=0.5):
     """The input an objective that reads only the centre unit of one layer depends on (its receptive
     field), when that layer is in the model's first stage, an nn.Sequential of convolutions, pools and
@@ -168,11 +165,11 @@ def centre_crop(model, objective, shape, max_share=0.5):
         return None
     geometry = []  # per module: (kernel, stride, padding, dilation), each a pair (rows, cols)
     for name, m in stack.named_children():
-        if isinstance(m, _STACK):
+        if isinstance(m, REGION):
             if getattr(m, "ceil_mode", False) or getattr(m, "padding_mode", "zeros") != "zeros" or isinstance(m.padding, str):
                 return None
-            geometry.append([_pair(getattr(m, f, 1)) for f in ("kernel_size", "stride", "padding", "dilation")])
-        elif isinstance(m, _ELEMENTWISE):
+            geometry.append([pair(getattr(m, f, 1)) for f in ("kernel_size", "stride", "padding", "dilation")])
+        elif isinstance(m, ELEMENTWISE):
             geometry.append([(1, 1), (1, 1), (0, 0), (1, 1)])
         else:
             return None
@@ -197,10 +194,6 @@ def centre_crop(model, objective, shape, max_share=0.5):
     if (cut[0].stop - cut[0].start) * (cut[1].stop - cut[1].start) > max_share * shape[1] * shape[2]:
         return None
     return layer, cut[0], cut[1], tuple(offset), tuple(size)
-
-
-def _pair(v):
-    return tuple(v) if isinstance(v, (tuple, list)) else (v, v)
 
 
 def evaluate(model, objective, x, crop=None):

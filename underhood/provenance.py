@@ -85,28 +85,30 @@ def write_sidecar(path):
         tmp.write_text(json.dumps(record(), indent=1, sort_keys=True) + "\n")
 
 
-def commit():
-    """The git commit of the code, `-dirty` when tracked files changed since; None outside a checkout."""
-    def git(*args):  # (no index refresh: parallel jobs run this at once)
-        return subprocess.run(["git", "-C", str(ROOT), *args], capture_output=True, text=True, timeout=30)
+def _git(*args):
+    """The output of a git command on the checkout, stripped, or None (not a checkout, no git, failure).
+    (No index refresh: parallel jobs run this at once.)"""
     try:
-        head = git("rev-parse", "HEAD")
-        if head.returncode != 0:
-            return None
-        dirty = git("--no-optional-locks", "status", "--porcelain", "--untracked-files=no").stdout.strip()
+        r = subprocess.run(["git", "--no-optional-locks", "-C", str(ROOT), *args], capture_output=True, text=True,
+                           timeout=30)
     except (OSError, subprocess.SubprocessError):
         return None
-    return head.stdout.strip() + ("-dirty" if dirty else "")
+    return r.stdout.strip() if r.returncode == 0 else None
+
+
+def commit():
+    """The git commit of the code, `-dirty` when tracked files changed since; None outside a checkout."""
+    head = _git("rev-parse", "HEAD")
+    if head is None:
+        return None
+    dirty = _git("status", "--porcelain", "--untracked-files=no")
+    return head + ("-dirty" if dirty else "")
 
 
 def commit_time():
     """The checkout's last commit time (seconds since 1970), or None."""
-    try:
-        r = subprocess.run(["git", "-C", str(ROOT), "log", "-1", "--format=%ct"], capture_output=True, text=True,
-                           timeout=30)
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return r.stdout.strip() if r.returncode == 0 and r.stdout.strip().isdigit() else None
+    t = _git("log", "-1", "--format=%ct")
+    return t if t and t.isdigit() else None
 
 
 def date():
